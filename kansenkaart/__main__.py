@@ -1,0 +1,5 @@
+"""``python -m kansenkaart`` runs the CLI."""
+
+from kansenkaart.cli import main
+
+main()
