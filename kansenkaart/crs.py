@@ -92,7 +92,7 @@ def parse_crs_uri(uri: str) -> CRS:
     prefix = "http://www.opengis.net/def/crs/"
     try:
         if text.startswith(prefix):
-            auth, _version, code = text[len(prefix):].split("/")
+            auth, _version, code = text[len(prefix) :].split("/")
             return CRS.from_user_input(f"{auth}:{code}")
         return CRS.from_user_input(text)
     except Exception as e:  # pyproj raises CRSError of its own, and ValueError on bad URIs

@@ -12,8 +12,9 @@ from typing import Any
 __all__ = [
     "AuthError",
     "BadFileError",
-    "ConflictError",
     "CRSError",
+    "DownloadError",
+    "ConflictError",
     "ForbiddenError",
     "KansenkaartError",
     "LimitError",
@@ -95,3 +96,7 @@ class LimitError(KansenkaartError, ValueError):
 
 class NetworkError(KansenkaartError):
     """The walking network is missing, empty or unusable."""
+
+
+class DownloadError(KansenkaartError):
+    """An online source (PDOK, Overpass) could not be reached or answered with an error."""

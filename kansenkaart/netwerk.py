@@ -164,10 +164,10 @@ def netwerk_van_graaf(graph: nx.MultiDiGraph, *, crs: str | CRS = METRIC_CRS) ->
     )
     edges = edges.reset_index(drop=True)
     rapport = {
-        "componenten": int(len(counts)),
+        "componenten": len(counts),
         "knooppunten_totaal": int(n_all),
         "knooppunten_verwijderd": int(n_all - keep_node.sum()),
-        "lijnen_totaal": int(len(u)),
+        "lijnen_totaal": len(u),
         "lijnen_verwijderd": int(len(u) - keep_edge.sum()),
     }
     return Netwerk(nodes=nodes, edges=edges, crs=target, rapport=rapport)

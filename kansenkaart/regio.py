@@ -52,8 +52,8 @@ class Behoefte:
 
     @property
     def bekend(self) -> bool:
-        """True when a usable number is known."""
-        return self.waarde is not None
+        """True when a usable, unambiguous number is known (status ``bekend``)."""
+        return self.waarde is not None and self.status == "bekend"
 
 
 @dataclass(frozen=True)

@@ -207,7 +207,9 @@ _WONING_FIELDS = (
     Veld("eigendom", "code", "Eigendom: corporatie of particulier.", verplicht=True, codes=EIGENDOM),
     Veld("eigenaar", "tekst", "Naam van de eigenaar, bijv. de woningcorporatie."),
     _GEMEENTE,
-    Veld("opleverjaar", "jaar", "Jaar van oplevering of van aanpassing tot dit woningtype.", minimum=1800, maximum=2100),
+    Veld(
+        "opleverjaar", "jaar", "Jaar van oplevering of van aanpassing tot dit woningtype.", minimum=1800, maximum=2100
+    ),
     _BRON,
     _BRON_ID,
     _PEILDATUM,

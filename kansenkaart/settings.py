@@ -28,9 +28,7 @@ class Settings(BaseSettings):
         default=Path("werkruimte"),
         description="Default workspace directory (a folder holding kansenkaart.gpkg).",
     )
-    lezen_zonder_login: bool = Field(
-        default=False, description="Allow reading layers and the map without logging in."
-    )
+    lezen_zonder_login: bool = Field(default=False, description="Allow reading layers and the map without logging in.")
     secret_key: str | None = Field(
         default=None,
         description="Secret for signing session cookies; generated and stored in the workspace if unset.",
@@ -42,9 +40,7 @@ class Settings(BaseSettings):
     max_vertices: int = Field(default=10_000, ge=4, description="Maximum vertices per geometry.")
     login_pogingen_per_minuut: int = Field(default=10, ge=1, description="Login attempts per minute per user/IP.")
     max_snap_m: float = Field(default=250.0, gt=0, description="Maximum snapping distance to the network (m).")
-    overpass_url: str = Field(
-        default="https://overpass-api.de/api", description="Overpass API endpoint used by osmnx."
-    )
+    overpass_url: str = Field(default="https://overpass-api.de/api", description="Overpass API endpoint used by osmnx.")
     pdok_wfs_url: str = Field(
         default="https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0",
         description="PDOK CBS wijken-en-buurten WFS endpoint.",

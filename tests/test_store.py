@@ -124,9 +124,12 @@ def test_replace_layer_round_trip(werkruimte: Werkruimte) -> None:
     s.replace_layer("voorzieningen", gdf)
     got = s.read_layer("voorzieningen")[["id", "naam", "categorie", "bron", "bron_id", "geometry"]]
     exp = gdf[["id", "naam", "categorie", "bron", "bron_id", "geometry"]]
-    assert_geodataframe_equal(got.astype({c: object for c in got.columns if c != "geometry"}),
-                              exp.astype({c: object for c in exp.columns if c != "geometry"}),
-                              check_dtype=False, check_less_precise=True)
+    assert_geodataframe_equal(
+        got.astype({c: object for c in got.columns if c != "geometry"}),
+        exp.astype({c: object for c in exp.columns if c != "geometry"}),
+        check_dtype=False,
+        check_less_precise=True,
+    )
 
 
 def test_replace_layer_projects_from_wgs84(werkruimte: Werkruimte) -> None:
@@ -216,8 +219,14 @@ def test_concurrent_writers_are_serialised(werkruimte: Werkruimte) -> None:
         for _ in range(10):
             cur = store.get("kansen", k.id)
             try:
-                store.update("kansen", k.id, {"aantal_woningen": int(cur.properties["aantal_woningen"]) + 1},
-                             versie=cur.versie, gebruiker=f"w{n}", kanaal="api")
+                store.update(
+                    "kansen",
+                    k.id,
+                    {"aantal_woningen": int(cur.properties["aantal_woningen"]) + 1},
+                    versie=cur.versie,
+                    gebruiker=f"w{n}",
+                    kanaal="api",
+                )
                 results.append("ok")
             except PreconditionError:
                 results.append("412")

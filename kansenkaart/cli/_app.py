@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kansenkaart.errors import BadFileError, KansenkaartError
 from kansenkaart.settings import get_settings
 
-__all__ = ["app", "console", "err_console", "fout", "werkruimte_pad", "WorkspaceOption"]
+__all__ = ["WorkspaceOption", "app", "console", "err_console", "fout", "werkruimte_pad"]
 
 app = typer.Typer(
     name="kansenkaart",
@@ -45,7 +46,7 @@ def werkruimte_pad(workspace: Path | None) -> Path:
 
 def fout(message: str, code: int = 2) -> typer.Exit:
     """Print a Dutch error message (no stack trace) and return the Exit to raise."""
-    err_console.print(f"[bold red]Fout:[/] {message}")
+    err_console.print(f"[bold red]Fout:[/] {escape(message)}")
     return typer.Exit(code)
 
 

@@ -83,7 +83,7 @@ def decode_many(blobs: Iterable[bytes | None]) -> np.ndarray:
             wkbs.append(None)
         else:
             mb = bytes(b)
-            wkbs.append(mb[_wkb_offset(mb):])
+            wkbs.append(mb[_wkb_offset(mb) :])
     return shapely.from_wkb(np.asarray(wkbs, dtype=object))
 
 
@@ -100,7 +100,7 @@ def _envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
         fmt = "<4d" if little else ">4d"
         minx, maxx, miny, maxy = struct.unpack_from(fmt, blob, 8)
         return float(minx), float(maxx), float(miny), float(maxy)
-    geom = shapely.from_wkb(bytes(blob)[_wkb_offset(blob):])
+    geom = shapely.from_wkb(bytes(blob)[_wkb_offset(blob) :])
     if geom.is_empty:
         return None
     x0, y0, x1, y1 = geom.bounds
@@ -212,9 +212,7 @@ def create_feature_table(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?,?,?,?,?)",
         (table, "features", table, description, srs_id),
     )
-    conn.execute(
-        "INSERT INTO gpkg_geometry_columns VALUES (?,?,?,?,0,0)", (table, geom_col, geometry_type, srs_id)
-    )
+    conn.execute("INSERT INTO gpkg_geometry_columns VALUES (?,?,?,?,0,0)", (table, geom_col, geometry_type, srs_id))
     rt = quote(f"rtree_{table}_{geom_col}")
     conn.execute(f"CREATE VIRTUAL TABLE {rt} USING rtree(id, minx, maxx, miny, maxy)")
     trig = f"rtree_{table}_{geom_col}"

@@ -378,9 +378,7 @@ class GeoPackageStore:
         )
         conn.execute(f"CREATE UNIQUE INDEX {quote('idx_' + schema.naam + '_id')} ON {quote(schema.naam)}(id)")
         if "bron_id" in schema.veldnamen:
-            conn.execute(
-                f"CREATE INDEX {quote('idx_' + schema.naam + '_bron')} ON {quote(schema.naam)}(bron, bron_id)"
-            )
+            conn.execute(f"CREATE INDEX {quote('idx_' + schema.naam + '_bron')} ON {quote(schema.naam)}(bron, bron_id)")
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -426,6 +424,23 @@ class GeoPackageStore:
         """Set a workspace metadata value."""
         with self._write() as conn:
             conn.execute(f"INSERT OR REPLACE INTO {META} VALUES (?,?)", (key, value))
+
+    def list_meta(self, prefix: str = "") -> dict[str, str]:
+        """Return all metadata entries whose key starts with ``prefix``."""
+        rows = (
+            self._connect()
+            .execute(
+                f"SELECT sleutel, waarde FROM {META} WHERE sleutel LIKE ? ORDER BY sleutel",
+                (prefix.replace("%", r"\%").replace("_", r"\_") + "%",),
+            )
+            .fetchall()
+        )
+        return {str(k): str(v) for k, v in rows if str(k).startswith(prefix)}
+
+    def delete_meta(self, key: str) -> None:
+        """Remove a metadata entry (no error when absent)."""
+        with self._write() as conn:
+            conn.execute(f"DELETE FROM {META} WHERE sleutel = ?", (key,))
 
     def integrity_check(self) -> list[str]:
         """Run SQLite's integrity check; return the problems (empty when sound)."""
@@ -494,7 +509,15 @@ class GeoPackageStore:
         return [c for c, _t in _gpkg.table_columns(self._connect(), naam) if c not in ("fid", "geom")]
 
     def _column_types(self, conn: sqlite3.Connection, naam: str) -> dict[str, str]:
-        return {c: t.upper() for c, t in _gpkg.table_columns(conn, naam) if c not in ("fid", "geom")}
+        # Cached per schema version: another process may rebuild a derived layer at any time.
+        version = conn.execute("PRAGMA schema_version").fetchone()[0]
+        cache: dict[tuple[int, str], dict[str, str]] = self.__dict__.setdefault("_types_cache", {})
+        key = (int(version), naam)
+        if key not in cache:
+            if len(cache) > 256:
+                cache.clear()
+            cache[key] = {c: t.upper() for c, t in _gpkg.table_columns(conn, naam) if c not in ("fid", "geom")}
+        return cache[key]
 
     # ------------------------------------------------------------------ reading
 
@@ -671,7 +694,8 @@ class GeoPackageStore:
             f"VALUES (?, {', '.join('?' for _ in cols)})"
         )
         conn.executemany(
-            sql, ([blob] + [_to_sql(rec.get(c), types[c]) for c in cols] for rec, blob in zip(records, blobs, strict=True))
+            sql,
+            ([blob] + [_to_sql(rec.get(c), types[c]) for c in cols] for rec, blob in zip(records, blobs, strict=True)),
         )
 
     def _prepare_frame(self, naam: str, gdf: gpd.GeoDataFrame, schema: Laag) -> gpd.GeoDataFrame:
@@ -715,7 +739,11 @@ class GeoPackageStore:
                     (str(c), _infer_sql_type(gdf[c])) for c in gdf.columns if c not in ("id", gdf.geometry.name)
                 ]
                 _gpkg.create_feature_table(
-                    conn, naam, cols, geometry_type=_geometry_type(schema), srs_id=self.srs_id,
+                    conn,
+                    naam,
+                    cols,
+                    geometry_type=_geometry_type(schema),
+                    srs_id=self.srs_id,
                     description=schema.omschrijving,
                 )
                 conn.execute(f"CREATE UNIQUE INDEX {quote('idx_' + naam + '_id')} ON {quote(naam)}(id)")
@@ -749,8 +777,12 @@ class GeoPackageStore:
         stamp = nu()
         if naam == "kansen":
             props.update(
-                versie=1, aangemaakt_door=gebruiker, aangemaakt_op=stamp, gewijzigd_door=gebruiker,
-                gewijzigd_op=stamp, verwijderd=False,
+                versie=1,
+                aangemaakt_door=gebruiker,
+                aangemaakt_op=stamp,
+                gewijzigd_door=gebruiker,
+                gewijzigd_op=stamp,
+                verwijderd=False,
             )
         geom = _normalise_geometry(geometry, schema)
         with self._write() as conn:
@@ -759,9 +791,20 @@ class GeoPackageStore:
             self._insert_rows(conn, naam, [props], [geom])
             feat = self._get(conn, naam, fid)
             if naam == "kansen":
-                self._log(conn, feat, "aangemaakt", {k: [None, _plain(v)] for k, v in props.items()
-                                                     if k not in _AUDIT and k != "id" and not _is_missing(v)},
-                          gebruiker, kanaal, stamp, geometrie_gewijzigd=True)
+                self._log(
+                    conn,
+                    feat,
+                    "aangemaakt",
+                    {
+                        k: [None, _plain(v)]
+                        for k, v in props.items()
+                        if k not in _AUDIT and k != "id" and not _is_missing(v)
+                    },
+                    gebruiker,
+                    kanaal,
+                    stamp,
+                    geometrie_gewijzigd=True,
+                )
             _gpkg.update_extent(conn, naam)
         return feat
 
@@ -799,8 +842,9 @@ class GeoPackageStore:
             raise ValidationError(f"Laag '{naam}' wordt berekend en kan niet met de hand worden bewerkt.")
         self._check_fields(schema, properties)
         with self._write() as conn:
-            return self._update(conn, schema, fid, properties, geometry, versie=versie, gebruiker=gebruiker,
-                                kanaal=kanaal)[0]
+            return self._update(
+                conn, schema, fid, properties, geometry, versie=versie, gebruiker=gebruiker, kanaal=kanaal
+            )[0]
 
     def _update(
         self,
@@ -878,8 +922,15 @@ class GeoPackageStore:
         with self._write() as conn:
             if naam == "kansen":
                 return self._update(
-                    conn, schema, fid, {"verwijderd": True}, None, versie=versie, gebruiker=gebruiker,
-                    kanaal=kanaal, actie="verwijderd",
+                    conn,
+                    schema,
+                    fid,
+                    {"verwijderd": True},
+                    None,
+                    versie=versie,
+                    gebruiker=gebruiker,
+                    kanaal=kanaal,
+                    actie="verwijderd",
                 )[0]
             self._get(conn, naam, fid)
             conn.execute(f"DELETE FROM {quote(naam)} WHERE id = ?", (str(fid),))
@@ -896,8 +947,16 @@ class GeoPackageStore:
             if not old.properties.get("verwijderd"):
                 raise ConflictError(f"Kans '{fid}' is niet verwijderd.", details={"id": fid})
             return self._update(
-                conn, schema, fid, {"verwijderd": False}, None, versie=None, gebruiker=gebruiker,
-                kanaal=kanaal, actie="hersteld", allow_deleted=True,
+                conn,
+                schema,
+                fid,
+                {"verwijderd": False},
+                None,
+                versie=None,
+                gebruiker=gebruiker,
+                kanaal=kanaal,
+                actie="hersteld",
+                allow_deleted=True,
             )[0]
 
     def _log(
@@ -947,7 +1006,8 @@ class GeoPackageStore:
             params = (str(fid),)
         rows = conn.execute(sql + " ORDER BY fid", params).fetchall()
         df = pd.DataFrame(
-            rows, columns=["kans_id", "versie", "actie", "gebruiker", "tijdstip", "kanaal", "wijzigingen", "momentopname"]
+            rows,
+            columns=["kans_id", "versie", "actie", "gebruiker", "tijdstip", "kanaal", "wijzigingen", "momentopname"],
         )
         df["wijzigingen"] = [json.loads(x) for x in df["wijzigingen"]]
         df["momentopname"] = [json.loads(x) for x in df["momentopname"]]
@@ -984,24 +1044,47 @@ class GeoPackageStore:
                     stamp = nu()
                     if naam == "kansen":
                         props.update(
-                            versie=1, aangemaakt_door=gebruiker, aangemaakt_op=stamp, gewijzigd_door=gebruiker,
-                            gewijzigd_op=stamp, verwijderd=False,
+                            versie=1,
+                            aangemaakt_door=gebruiker,
+                            aangemaakt_op=stamp,
+                            gewijzigd_door=gebruiker,
+                            gewijzigd_op=stamp,
+                            verwijderd=False,
                         )
                     g = _normalise_geometry(geom, schema)
                     self._insert_rows(conn, naam, [props], [g])
                     if naam == "kansen":
                         feat = self._get(conn, naam, props["id"])
-                        self._log(conn, feat, "aangemaakt",
-                                  {k: [None, _plain(v)] for k, v in props.items()
-                                   if k not in _AUDIT and k != "id" and not _is_missing(v)},
-                                  gebruiker, kanaal, stamp, geometrie_gewijzigd=True)
+                        self._log(
+                            conn,
+                            feat,
+                            "aangemaakt",
+                            {
+                                k: [None, _plain(v)]
+                                for k, v in props.items()
+                                if k not in _AUDIT and k != "id" and not _is_missing(v)
+                            },
+                            gebruiker,
+                            kanaal,
+                            stamp,
+                            geometrie_gewijzigd=True,
+                        )
                     nieuw += 1
                     ids.append(props["id"])
                 else:
                     fid = str(row[0])
                     props = {k: v for k, v in rec.items() if k not in _AUDIT and k != "id"}
-                    _feat, changed = self._update(conn, schema, fid, props, geom, versie=None, gebruiker=gebruiker,
-                                                  kanaal=kanaal, allow_deleted=True)
+                    _feat, changed = self._update(
+                        conn,
+                        schema,
+                        fid,
+                        props,
+                        geom,
+                        versie=None,
+                        gebruiker=gebruiker,
+                        kanaal=kanaal,
+                        allow_deleted=True,
+                    )
                     if changed:
                         gewijzigd += 1
                     else:
