@@ -1,0 +1,196 @@
+"""Read cache of the API: layers in memory with a spatial index, and recent query answers.
+
+Reading a layer page from the GeoPackage costs a few milliseconds per call, mostly building
+the pandas frame, independent of the number of rows. Under concurrent load (QGIS panning,
+several planners) that dominates. :class:`Leescache` keeps each layer that was read as one
+GeoDataFrame plus a shapely ``STRtree``, answers ``query``/``count`` from memory with the same
+semantics as :meth:`GeoPackageStore.query` (bbox = exact intersection, attribute filters
+OR-ed per field, ``codes`` fields by list membership, fid order, soft-deleted kansen left
+out), and remembers the last answers of spatial queries.
+
+Invalidation is by SQLite's ``PRAGMA data_version`` on a private connection: it changes as
+soon as *any* other connection commits to the file, whether a write through this API, the
+web map, or ``kansenkaart import`` in another process. Any change drops everything; writes
+are rare and a layer is reloaded on its next read. Layers larger than ``max_objecten`` are
+not cached (read from the store each time).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from kansenkaart.io.store import GeoPackageStore
+from kansenkaart.schemas import laag as _schema
+
+__all__ = ["Leescache"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Laag:
+    frame: gpd.GeoDataFrame
+    boom: shapely.STRtree
+    codes_velden: frozenset[str]
+
+
+class Leescache:
+    """Layers and query answers in memory, dropped on any committed write to the workspace.
+
+    Parameters
+    ----------
+    store
+        The workspace store (reads go through its ``query``/``count``/``columns``).
+    max_objecten
+        Layers with more features are not cached.
+    max_antwoorden
+        Number of query answers kept (least recently used are dropped).
+    """
+
+    def __init__(self, store: GeoPackageStore, *, max_objecten: int = 250_000, max_antwoorden: int = 256) -> None:
+        self.store = store
+        self.max_objecten = max_objecten
+        self.max_antwoorden = max_antwoorden
+        self._conn = sqlite3.connect(store.path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        self._data_version: int | None = None
+        self._generatie = 0
+        self._lagen: dict[str, _Laag | None] = {}
+        self._antwoorden: OrderedDict[Any, Any] = OrderedDict()
+
+    # ------------------------------------------------------------------ invalidation
+
+    def generatie(self) -> int:
+        """A number that changes whenever the workspace file changed (and clears the cache)."""
+        with self._lock:
+            versie = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            if versie != self._data_version:
+                self._data_version = versie
+                self._generatie += 1
+                self._lagen.clear()
+                self._antwoorden.clear()
+            return self._generatie
+
+    def _laag(self, naam: str) -> _Laag | None:
+        self.generatie()
+        with self._lock:
+            if naam not in self._lagen:
+                if self.store.count(naam) > self.max_objecten:
+                    self._lagen[naam] = None
+                else:
+                    frame = self.store.query(naam)
+                    schema = _schema(naam)
+                    codes = frozenset(v.naam for v in schema.velden if v.type == "codes")
+                    boom = shapely.STRtree(np.asarray(frame.geometry.array, dtype=object))
+                    self._lagen[naam] = _Laag(frame=frame, boom=boom, codes_velden=codes)
+            return self._lagen[naam]
+
+    # ------------------------------------------------------------------ reads (Provider semantics)
+
+    def _posities(
+        self,
+        laag: _Laag,
+        bbox: tuple[float, float, float, float] | None,
+        filters: Mapping[str, Any] | None,
+    ) -> np.ndarray:
+        frame = laag.frame
+        if bbox is None:
+            pos = np.arange(len(frame))
+        else:
+            pos = np.sort(laag.boom.query(shapely.box(*bbox), predicate="intersects"))
+        for veld, waarde in (filters or {}).items():
+            waarden = list(waarde) if isinstance(waarde, list | tuple | set) else [waarde]
+            kolom = frame[veld].iloc[pos]
+            if veld in laag.codes_velden:
+                lijsten = [set(str(x).split(",")) if isinstance(x, str) else set() for x in kolom.tolist()]
+                keep = np.array([any(str(w) in lijst for w in waarden) for lijst in lijsten], dtype=bool)
+            else:
+                if pd.api.types.is_numeric_dtype(kolom.dtype) and not pd.api.types.is_bool_dtype(kolom.dtype):
+                    waarden = [_getal(w) for w in waarden]
+                keep = kolom.isin(waarden).fillna(False).to_numpy(dtype=bool)
+            pos = pos[keep]
+        return pos
+
+    def query(
+        self,
+        naam: str,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        filters: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> gpd.GeoDataFrame:
+        """Like :meth:`GeoPackageStore.query` (without soft-deleted kansen), from memory when cached."""
+        laag = self._laag(naam)
+        if laag is None or any(v not in laag.frame.columns for v in (filters or {})):
+            return self.store.query(naam, bbox=bbox, filters=filters, limit=limit, offset=offset)
+        pos = self._posities(laag, bbox, filters)
+        if limit is not None:
+            pos = pos[offset : offset + limit]
+        elif offset:
+            pos = pos[offset:]
+        return laag.frame.iloc[pos]
+
+    def count(
+        self,
+        naam: str,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> int:
+        """The number of features :meth:`query` would return without paging (exact for polygons)."""
+        laag = self._laag(naam)
+        if laag is None or any(v not in laag.frame.columns for v in (filters or {})):
+            return self.store.count(naam, bbox=bbox, filters=filters)
+        return len(self._posities(laag, bbox, filters))
+
+    def columns(self, naam: str) -> list[str]:
+        """The attribute columns of a stored layer."""
+        return self.store.columns(naam)
+
+    # ------------------------------------------------------------------ answers
+
+    def bekend(self, sleutel: Any) -> bool:
+        """True when an answer for ``sleutel`` in the current data is remembered."""
+        gen = self.generatie()
+        with self._lock:
+            return (gen, sleutel) in self._antwoorden
+
+    def antwoord(self, sleutel: Any, bereken: Callable[[], T]) -> T:
+        """Return the remembered answer for ``sleutel`` in the current data, or compute and keep it."""
+        gen = self.generatie()
+        volledig = (gen, sleutel)
+        with self._lock:
+            if volledig in self._antwoorden:
+                self._antwoorden.move_to_end(volledig)
+                return self._antwoorden[volledig]
+        uitkomst = bereken()
+        with self._lock:
+            if self.generatie() == gen:
+                self._antwoorden[volledig] = uitkomst
+                while len(self._antwoorden) > self.max_antwoorden:
+                    self._antwoorden.popitem(last=False)
+        return uitkomst
+
+    def sluit(self) -> None:
+        """Close the private connection."""
+        self._conn.close()
+
+
+def _getal(w: Any) -> Any:
+    if isinstance(w, str):
+        try:
+            return float(w)
+        except ValueError:
+            return w
+    return w

@@ -1,0 +1,430 @@
+"""Writing kansen: OGC API Features Part 4 (create, replace, update, delete) plus history and restore.
+
+Endpoints (under ``/api/collections/kansen/items``)::
+
+    POST   /                      create a kans (GeoJSON Feature) → 201, Location, ETag
+    PUT    /{id}                  replace a kans (If-Match required)
+    PATCH  /{id}                  change some properties and/or the geometry (If-Match required)
+    DELETE /{id}                  soft delete (If-Match required) → 204
+    GET    /{id}/historie         all versions: who, when, from where, what changed
+    POST   /{id}/herstel          restore a soft-deleted kans
+
+Versions: the ETag of a kans is its version in quotes (``"3"``). A write must send it back
+as ``If-Match``; a missing header is 428, a stale one 412 with the current version in the
+body. Geometry arrives in CRS84 unless the ``Content-Crs`` header names another supported
+CRS (QGIS sends the layer CRS there, without angle brackets; both forms are accepted).
+
+All writes go through :func:`schrijf_kans`, the one place where issue 10 (auth) adds its
+permission check (role, gemeenten of the user).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import shapely
+from fastapi import APIRouter, Body, Header, Path, Request, Response
+from pyproj import CRS
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from api._geojson import CrsKeuze, geometrie_naar_store, kies_crs
+from api.deps import ApiContext, ContextDep, CrsDep, Gebruiker, GebruikerDep
+from api.errors import VersieVereistError
+from api.models import Feature, FeatureIn, HistorieRegel
+from api.routes import api_basis
+from api.routes.ogc import GEOJSON, GeoJSONResponse, _fouten, _json, etag, feature_json
+from kansenkaart.crs import CRS84_URI
+from kansenkaart.errors import PreconditionError, ValidationError
+from kansenkaart.io.store import Feature as StoreFeature
+from kansenkaart.schemas import Laag
+from kansenkaart.schemas import laag as _schema
+from kansenkaart.validatie import valideer_kenmerken
+
+__all__ = ["Actie", "router", "schrijf_kans"]
+
+router = APIRouter(prefix="/api/collections/kansen/items", tags=["Kansen bewerken"])
+
+KANAAL = "api"
+Actie = Literal["maak", "vervang", "wijzig", "verwijder", "herstel"]
+_SYSTEEMVELDEN = frozenset(v.naam for v in _schema("kansen").velden if v.systeem)
+
+FidPad = Annotated[str, Path(description="Kenmerk (id) van de kans.", max_length=200)]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='De versie waarop de wijziging is gebaseerd, zoals de ETag van het object: "3".',
+        max_length=200,
+    ),
+]
+ContentCrs = Annotated[
+    str | None,
+    Header(
+        alias="Content-Crs",
+        description="Coördinatenstelsel van de geometrie in de body (URI, eventueel tussen < >); standaard CRS84.",
+        max_length=200,
+    ),
+]
+_FEATURE_VOORBEELD = {
+    "type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [5.16917, 52.21807]},
+    "properties": {
+        "naam": "Hofje Oost",
+        "soort": "nieuwbouw",
+        "doelgroep": "geclusterd",
+        "status": "idee",
+        "aantal_woningen": 18,
+    },
+}
+FeatureBody = Annotated[
+    FeatureIn, Body(openapi_examples={"kans": {"summary": "Een nieuwe kans", "value": _FEATURE_VOORBEELD}})
+]
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _versie(if_match: str | None, ctx: ApiContext, fid: str) -> int | None:
+    """The version from If-Match (``"3"``, ``W/"3"`` or ``*``); 428 when missing, 412 when unreadable."""
+    if if_match is None or not if_match.strip():
+        raise VersieVereistError(
+            "Stuur de versie mee waarop uw wijziging is gebaseerd, in de header If-Match (de ETag van het "
+            'object, bijvoorbeeld "3"). Zo overschrijft u niet per ongeluk de wijziging van een ander.',
+            details={"id": fid, "header": "If-Match"},
+        )
+    tekst = if_match.split(",")[0].strip()
+    if tekst == "*":
+        return None
+    if tekst.startswith("W/"):
+        tekst = tekst[2:]
+    tekst = tekst.strip('"').strip()
+    try:
+        return int(tekst)
+    except ValueError:
+        huidig = ctx.werkruimte.store.get("kansen", fid).versie
+        raise PreconditionError(
+            f"If-Match '{if_match[:50]}' is geen versie van kans '{fid}'; de huidige versie is {huidig}.",
+            details={"id": fid, "huidige_versie": huidig, "uw_versie": if_match[:50]},
+        ) from None
+
+
+def _geometrie(
+    ruw: dict[str, Any] | None, *, schema: Laag, content_crs: CrsKeuze, store_crs: CRS, max_vertices: int
+) -> BaseGeometry:
+    """Parse and check a GeoJSON geometry, and transform it to the store CRS."""
+    if ruw is None:
+        raise ValidationError("De kans heeft een geometrie nodig (een punt of vlak).", details={"veld": "geometry"})
+    try:
+        geom = shape(ruw)
+    except Exception as e:  # shapely raises many types for malformed GeoJSON; all are bad input
+        raise ValidationError(
+            "De geometrie is geen geldige GeoJSON-geometrie.", details={"veld": "geometry", "reden": str(e)[:200]}
+        ) from e
+    if geom.geom_type not in schema.geometrie:
+        raise ValidationError(
+            f"Geometrietype {geom.geom_type} past niet bij laag '{schema.naam}'. "
+            f"Toegestaan: {', '.join(schema.geometrie)}.",
+            details={"veld": "geometry", "toegestaan": list(schema.geometrie)},
+        )
+    if geom.is_empty:
+        raise ValidationError("De geometrie is leeg.", details={"veld": "geometry"})
+    coords = shapely.get_coordinates(geom)
+    if len(coords) > max_vertices:
+        raise ValidationError(
+            f"De geometrie heeft {len(coords)} hoekpunten; het maximum is {max_vertices}.",
+            details={"veld": "geometry", "maximum": max_vertices},
+        )
+    if not np.all(np.isfinite(coords)):
+        raise ValidationError("De geometrie bevat ongeldige coördinaten.", details={"veld": "geometry"})
+    if content_crs.geografisch:
+        lon, lat = (coords[:, 1], coords[:, 0]) if content_crs.lat_eerst else (coords[:, 0], coords[:, 1])
+        if np.any(np.abs(lon) > 180) or np.any(np.abs(lat) > 90):
+            raise ValidationError(
+                "De coördinaten liggen buiten de wereld (lengtegraad -180..180, breedtegraad -90..90). "
+                "Stuur CRS84 (lengte, breedte) of noem het stelsel in de header Content-Crs.",
+                details={"veld": "geometry"},
+            )
+    return geometrie_naar_store(geom, van=content_crs, store_crs=store_crs)
+
+
+def _kenmerken(properties: dict[str, Any]) -> dict[str, Any]:
+    """Input properties without system fields (QGIS sends them back as it read them)."""
+    return {k: v for k, v in properties.items() if k not in _SYSTEEMVELDEN}
+
+
+def _valideer(
+    ctx: ApiContext, properties: dict[str, Any], geometry: BaseGeometry | None, *, gedeeltelijk: bool
+) -> dict[str, Any]:
+    """Validate with the shared rules (:func:`kansenkaart.validatie.valideer_kenmerken`).
+
+    Returns the typed values; an empty ``gemeentecode`` is filled from the location when the
+    workspace has gemeenten.
+    """
+    store = ctx.werkruimte.store
+    gemeenten = store.read_layer("gemeenten")
+    typed, _geom = valideer_kenmerken(
+        _schema("kansen"),
+        properties,
+        geometry,
+        regio=ctx.werkruimte.regio,
+        gemeenten=gemeenten if len(gemeenten) else None,
+        gedeeltelijk=gedeeltelijk,
+        max_vertices=ctx.settings.max_vertices,
+    )
+    return typed
+
+
+# --------------------------------------------------------------------------- the one write function
+
+
+def schrijf_kans(
+    ctx: ApiContext,
+    gebruiker: Gebruiker,
+    actie: Actie,
+    *,
+    fid: str | None = None,
+    properties: dict[str, Any] | None = None,
+    geometry: BaseGeometry | None = None,
+    versie: int | None = None,
+) -> StoreFeature | None:
+    """Carry out one write on the kansen layer for ``gebruiker`` (every write route calls this).
+
+    Parameters
+    ----------
+    actie
+        ``maak`` (create), ``vervang`` (replace all properties), ``wijzig`` (change the given
+        properties/geometry), ``verwijder`` (soft delete) or ``herstel`` (restore).
+    properties
+        Schema field values, without system fields.
+    geometry
+        In the store CRS.
+    versie
+        The version the change is based on (from If-Match); ``None`` skips the check.
+
+    Notes
+    -----
+    Issue 10 (auth) adds the permission check here: role of ``gebruiker`` and, for a
+    *bewerker*, whether the kans lies in one of ``gebruiker.gemeenten``.
+    """
+    store = ctx.werkruimte.store
+    naam = gebruiker.naam
+    if actie == "maak":
+        assert geometry is not None
+        props = _valideer(ctx, properties or {}, geometry, gedeeltelijk=False)
+        return store.create("kansen", props, geometry, gebruiker=naam, kanaal=KANAAL)
+    assert fid is not None
+    if actie == "vervang":
+        store.get("kansen", fid)  # 404 before validation
+        volledig = {v.naam: None for v in _schema("kansen").invoervelden if v.naam != "id"}
+        volledig.update(properties or {})
+        props = _valideer(ctx, volledig, geometry, gedeeltelijk=False)
+        props.pop("id", None)
+        return store.update("kansen", fid, props, geometry, versie=versie, gebruiker=naam, kanaal=KANAAL)
+    if actie == "wijzig":
+        store.get("kansen", fid)
+        props = _valideer(ctx, properties or {}, geometry, gedeeltelijk=True) if (properties or geometry) else {}
+        props.pop("id", None)
+        return store.update("kansen", fid, props, geometry, versie=versie, gebruiker=naam, kanaal=KANAAL)
+    if actie == "verwijder":
+        return store.delete("kansen", fid, versie=versie, gebruiker=naam, kanaal=KANAAL)
+    if actie == "herstel":
+        return store.restore("kansen", fid, gebruiker=naam, kanaal=KANAAL)
+    raise ValueError(f"unknown actie {actie!r}")
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def _antwoord(
+    request: Request, ctx: ApiContext, feat: StoreFeature, *, crs: CrsKeuze, status_code: int = 200
+) -> Response:
+    schema = _schema("kansen")
+    basis = api_basis(request)
+    body = feature_json(ctx, schema, feat.id, feat.properties, feat.geometry, naar=crs, basis=basis)
+    headers = {"ETag": etag(schema, feat.properties, body), "Content-Crs": crs.content_crs}
+    if status_code == 201:
+        from urllib.parse import quote
+
+        headers["Location"] = f"{basis}/collections/kansen/items/{quote(feat.id, safe='')}"
+    return Response(body, status_code=status_code, media_type=GEOJSON, headers=headers)
+
+
+def _content_crs(ctx: ApiContext, content_crs: str | None) -> CrsKeuze:
+    if content_crs is None or not content_crs.strip():
+        return ctx.crs_keuzes[CRS84_URI]
+    return kies_crs(content_crs, ctx.crs_keuzes, veld="Content-Crs")
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_class=GeoJSONResponse,
+    response_model=Feature,
+    responses=_fouten(400, 409, 413),
+    summary="Nieuwe kans",
+    description="Maak een kans van een GeoJSON Feature (geometrie in CRS84, of in het stelsel uit Content-Crs). "
+    "De gemeentecode wordt uit de locatie ingevuld als de werkruimte gemeenten heeft. Antwoord: 201 met "
+    "Location en ETag.",
+    operation_id="kans_maken",
+)
+def kans_maken(
+    request: Request,
+    ctx: ContextDep,
+    gebruiker: GebruikerDep,
+    feature: FeatureBody,
+    crs: CrsDep,
+    content_crs: ContentCrs = None,
+) -> Response:
+    schema = _schema("kansen")
+    keuze = _content_crs(ctx, content_crs)
+    geom = _geometrie(
+        feature.geometry,
+        schema=schema,
+        content_crs=keuze,
+        store_crs=ctx.store_crs,
+        max_vertices=ctx.settings.max_vertices,
+    )
+    props = _kenmerken(feature.properties)
+    props.pop("id", None)  # the server assigns the id (OGC API Features Part 4)
+    feat = schrijf_kans(ctx, gebruiker, "maak", properties=props, geometry=geom)
+    assert feat is not None
+    return _antwoord(request, ctx, feat, crs=crs, status_code=201)
+
+
+@router.put(
+    "/{fid}",
+    response_class=GeoJSONResponse,
+    response_model=Feature,
+    responses=_fouten(400, 404, 412, 413, 428),
+    summary="Kans vervangen",
+    description="Vervang alle kenmerken en de geometrie van een kans. Vereist If-Match met de huidige versie.",
+    operation_id="kans_vervangen",
+)
+def kans_vervangen(
+    request: Request,
+    ctx: ContextDep,
+    gebruiker: GebruikerDep,
+    fid: FidPad,
+    feature: FeatureBody,
+    crs: CrsDep,
+    if_match: IfMatch = None,
+    content_crs: ContentCrs = None,
+) -> Response:
+    versie = _versie(if_match, ctx, fid)
+    schema = _schema("kansen")
+    geom = _geometrie(
+        feature.geometry,
+        schema=schema,
+        content_crs=_content_crs(ctx, content_crs),
+        store_crs=ctx.store_crs,
+        max_vertices=ctx.settings.max_vertices,
+    )
+    props = _kenmerken(feature.properties)
+    props.pop("id", None)
+    feat = schrijf_kans(ctx, gebruiker, "vervang", fid=fid, properties=props, geometry=geom, versie=versie)
+    assert feat is not None
+    return _antwoord(request, ctx, feat, crs=crs)
+
+
+@router.patch(
+    "/{fid}",
+    response_class=GeoJSONResponse,
+    response_model=Feature,
+    responses=_fouten(400, 404, 412, 413, 428),
+    summary="Kans wijzigen",
+    description="Wijzig enkele kenmerken en/of de geometrie van een kans (JSON merge patch: alleen wat u stuurt "
+    "verandert; null maakt een veld leeg). Vereist If-Match met de huidige versie.",
+    operation_id="kans_wijzigen",
+)
+def kans_wijzigen(
+    request: Request,
+    ctx: ContextDep,
+    gebruiker: GebruikerDep,
+    fid: FidPad,
+    feature: FeatureBody,
+    crs: CrsDep,
+    if_match: IfMatch = None,
+    content_crs: ContentCrs = None,
+) -> Response:
+    versie = _versie(if_match, ctx, fid)
+    schema = _schema("kansen")
+    geom = None
+    if feature.geometry is not None:
+        geom = _geometrie(
+            feature.geometry,
+            schema=schema,
+            content_crs=_content_crs(ctx, content_crs),
+            store_crs=ctx.store_crs,
+            max_vertices=ctx.settings.max_vertices,
+        )
+    props = _kenmerken(feature.properties)
+    props.pop("id", None)
+    feat = schrijf_kans(ctx, gebruiker, "wijzig", fid=fid, properties=props, geometry=geom, versie=versie)
+    assert feat is not None
+    return _antwoord(request, ctx, feat, crs=crs)
+
+
+@router.delete(
+    "/{fid}",
+    status_code=204,
+    response_class=Response,
+    responses=_fouten(404, 412, 428),
+    summary="Kans verwijderen",
+    description="Verwijder een kans (zacht: hij blijft in de historie en kan hersteld worden). "
+    "Vereist If-Match met de huidige versie.",
+    operation_id="kans_verwijderen",
+)
+def kans_verwijderen(ctx: ContextDep, gebruiker: GebruikerDep, fid: FidPad, if_match: IfMatch = None) -> Response:
+    versie = _versie(if_match, ctx, fid)
+    schrijf_kans(ctx, gebruiker, "verwijder", fid=fid, versie=versie)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{fid}/historie",
+    response_model=list[HistorieRegel],
+    responses=_fouten(404),
+    summary="Historie van een kans",
+    description="Alle versies van een kans, oudste eerst: wie, wanneer, via welk kanaal, wat er veranderde, "
+    "en een momentopname (geometrie als WKT in het opslag-CRS). Ook voor verwijderde kansen.",
+    operation_id="kans_historie",
+)
+def kans_historie(ctx: ContextDep, gebruiker: GebruikerDep, fid: FidPad) -> Response:
+    store = ctx.werkruimte.store
+    store.get("kansen", fid, met_verwijderd=True)
+    df = store.history(fid)
+    regels = []
+    for rij in df.to_dict("records"):
+        regels.append(
+            {
+                "kans_id": str(rij["kans_id"]),
+                "versie": None
+                if rij["versie"] is None or (isinstance(rij["versie"], float) and math.isnan(rij["versie"]))
+                else int(rij["versie"]),
+                "actie": str(rij["actie"]),
+                "gebruiker": rij["gebruiker"],
+                "tijdstip": rij["tijdstip"],
+                "kanaal": rij["kanaal"],
+                "wijzigingen": rij["wijzigingen"],
+                "momentopname": rij["momentopname"],
+            }
+        )
+    return _json(regels)
+
+
+@router.post(
+    "/{fid}/herstel",
+    response_class=GeoJSONResponse,
+    response_model=Feature,
+    responses=_fouten(404, 409),
+    summary="Verwijderde kans herstellen",
+    description="Herstel een zacht verwijderde kans; hij krijgt een nieuwe versie. 409 als hij niet verwijderd is.",
+    operation_id="kans_herstellen",
+)
+def kans_herstellen(request: Request, ctx: ContextDep, gebruiker: GebruikerDep, fid: FidPad, crs: CrsDep) -> Response:
+    feat = schrijf_kans(ctx, gebruiker, "herstel", fid=fid)
+    assert feat is not None
+    return _antwoord(request, ctx, feat, crs=crs)
