@@ -104,7 +104,7 @@ def _nearest_edges(index: SnapIndex, pts: np.ndarray) -> tuple[np.ndarray, np.nd
     d = shapely.distance(index.lijnen[lijn], pts[rows])
     order = np.lexsort((lijn, d, rows))
     rows, lijn, d = rows[order], lijn[order], d[order]
-    first = np.r_[True, rows[1:] != rows[:-1]]
+    first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, dtype=bool)
     best_lijn = np.full(len(xy), -1, dtype=np.int64)
     best_d = np.full(len(xy), np.inf)
     best_lijn[rows[first]] = lijn[first]
