@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -72,9 +76,23 @@ def met_foutafhandeling(func: F) -> F:
 
 
 def main() -> None:
-    """Entry point of the ``kansenkaart`` command."""
+    """Entry point of the ``kansenkaart`` command.
+
+    An unexpected error prints one Dutch line and writes the technical details to a log file
+    (no stack trace on the console); set ``KANSENKAART_DEBUG=1`` to see the trace instead.
+    """
     try:
         app()
     except KeyboardInterrupt:
         err_console.print("Afgebroken.")
         sys.exit(130)
+    except Exception as e:  # last resort at the edge: never show a stack trace to a user
+        if os.environ.get("KANSENKAART_DEBUG"):
+            raise
+        log = Path(tempfile.gettempdir()) / f"kansenkaart-fout-{datetime.now():%Y%m%d-%H%M%S}.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        err_console.print(
+            f"[bold red]Onverwachte fout:[/] {escape(type(e).__name__)}: {escape(str(e))}\n"
+            f"Details staan in {escape(str(log))}. Meld dit bij de beheerder van de kansenkaart."
+        )
+        sys.exit(1)
