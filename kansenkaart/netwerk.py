@@ -131,9 +131,11 @@ def netwerk_van_graaf(graph: nx.MultiDiGraph, *, crs: str | CRS = METRIC_CRS) ->
     e = e.loc[first.to_numpy()]
 
     def _col(name: str) -> list[Any]:
+        # osmnx merges the attributes of simplified edges into lists built from sets, whose order
+        # varies between processes; take the smallest value so results are reproducible.
         if name not in e:
             return [None] * len(e)
-        return [x if not isinstance(x, list) else x[0] for x in e[name].tolist()]
+        return [x if not isinstance(x, list) else min(x, key=lambda y: (str(type(y)), y)) for x in e[name].tolist()]
 
     n_all = len(osmids)
     labels = _component_labels(n_all, u, v)
