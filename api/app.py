@@ -36,8 +36,10 @@ from api._cache import Leescache
 from api._geojson import dumps
 from api.deps import MAX_LIMIT, STANDAARD_LIMIT, ApiContext, NetwerkBron, filterbare_kolommen
 from api.errors import BodyLimitMiddleware, installeer_foutafhandeling
-from api.routes import kansen, ogc, query
+from api.routes import aanmelden, importeren, kansen, ogc, query
 from api.routes.ogc import OPENAPI_MEDIATYPE
+from api.toegang import SESSIECOOKIE, BeveiligingskoppenMiddleware, Toegang
+from kansenkaart.io.gebruikers import Gebruikersdb
 from kansenkaart.io.werkruimte import Werkruimte
 from kansenkaart.schemas import LAGEN, Laag
 from kansenkaart.settings import Settings, get_settings
@@ -56,7 +58,29 @@ coördinatenstelsels, deel 4 schrijven voor kansen), een **ruimtelijke vraag** (
 
 Coördinaten zijn standaard CRS84 (lengte, breedte). Foutmeldingen zijn Nederlands en hebben de vorm
 `{"code": ..., "description": ..., "details": {...}}`.
+
+**Aanmelden.** Stuur een API-token mee in de header `Authorization: Bearer <token>` (de beheerder maakt
+het met `kansenkaart token maken GEBRUIKER`). In QGIS: voeg de header toe aan de verbinding. Zonder token
+antwoordt de API 401, tenzij lezen zonder aanmelden is toegestaan. Schrijven mag alleen met een rol die
+dat toestaat (beheerder, aanjager, bewerker voor de eigen gemeenten); anders 403.
 """
+
+META_LEZEN_OPEN = "lezen_zonder_login"
+"""Workspace metadata key: ``ja`` opens reading without login (set by ``kansenkaart demo``)."""
+OPEN_OPERATIES = frozenset({"startpagina", "conformance", "aanmelding"})
+"""Operations that need no login (they describe the API, not the data)."""
+
+
+def lezen_open(settings: Settings, werkruimte: Werkruimte) -> bool:
+    """Whether reading needs no login.
+
+    The setting ``KANSENKAART_LEZEN_ZONDER_LOGIN`` wins when it is set explicitly (environment
+    or argument); otherwise the workspace decides (metadata ``lezen_zonder_login = ja``, set by
+    ``kansenkaart demo``); the default is closed.
+    """
+    if "lezen_zonder_login" in settings.model_fields_set:
+        return bool(settings.lezen_zonder_login)
+    return werkruimte.store.get_meta(META_LEZEN_OPEN) == "ja"
 
 
 def _laad_netwerk(ws: Werkruimte) -> Any | None:
@@ -138,6 +162,28 @@ def _maak_openapi(app: FastAPI, ctx: ApiContext, root_path: str) -> dict[str, An
         "description": "Ongeldige parameter of body (de melding noemt welke).",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Fout"}}},
     }
+
+    def _fout(tekst: str) -> dict[str, Any]:
+        schema = {"$ref": "#/components/schemas/Fout"}
+        return {"description": tekst, "content": {"application/json": {"schema": schema}}}
+
+    components.setdefault("securitySchemes", {}).update(
+        {
+            "token": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "API-token: `Authorization: Bearer <token>` (`kansenkaart token maken GEBRUIKER`).",
+            },
+            "sessie": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": SESSIECOOKIE,
+                "description": "Sessie van de webkaart (na aanmelden op /login); schrijven vraagt daarbij de header "
+                "X-CSRF-Token.",
+            },
+        }
+    )
+    doc["security"] = [{"token": []}, {"sessie": []}] + ([{}] if ctx.toegang.lezen_open else [])
     for item in paden.values():
         for methode, op in item.items():
             if not isinstance(op, dict) or methode == "parameters":
@@ -151,6 +197,15 @@ def _maak_openapi(app: FastAPI, ctx: ApiContext, root_path: str) -> dict[str, An
                     inhoud["application/json"] = inhoud.pop("application/geo+json")
             if op.get("parameters") or op.get("requestBody"):
                 op.setdefault("responses", {}).setdefault("400", fout_ref)
+            antwoorden = op.setdefault("responses", {})
+            if op.get("operationId") in OPEN_OPERATIES:
+                op["security"] = [{}, {"token": []}, {"sessie": []}]
+                antwoorden.setdefault("401", _fout("Ongeldig of ingetrokken API-token."))
+                continue
+            antwoorden.setdefault("401", _fout("Niet aangemeld, of een ongeldig of ingetrokken API-token."))
+            if methode in ("post", "put", "patch", "delete") or op.get("operationId") == "historie_export":
+                antwoorden.setdefault("403", _fout("Uw rol mag dit niet (de melding noemt waarom), of het "
+                                                   "CSRF-token ontbreekt."))
     components.setdefault("parameters", {})["limit"] = {
         "name": "limit",
         "in": "query",
@@ -265,7 +320,8 @@ def create_app(
     ws = Werkruimte.open(pad)
     bron = NetwerkBron(lambda: _laad_netwerk(ws), voorbereiden=_bereid_voor, netwerk=netwerk)
     lezer = Leescache(ws.store) if cache else ws.store
-    ctx = ApiContext(werkruimte=ws, settings=instellingen, netwerk=bron, lezer=lezer)
+    toegang = Toegang(Gebruikersdb.van_werkruimte(ws.pad), instellingen, lezen_open=lezen_open(instellingen, ws))
+    ctx = ApiContext(werkruimte=ws, settings=instellingen, netwerk=bron, lezer=lezer, toegang=toegang)
 
     @asynccontextmanager
     async def levensloop(_app: FastAPI) -> AsyncIterator[None]:
@@ -284,9 +340,13 @@ def create_app(
     app.state.kansenkaart = ctx
     installeer_foutafhandeling(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=instellingen.max_body_bytes)
+    app.add_middleware(BeveiligingskoppenMiddleware)
     app.include_router(ogc.router)
     app.include_router(kansen.router)
+    app.include_router(kansen.historie_router)
+    app.include_router(importeren.router)
     app.include_router(query.router)
+    app.include_router(aanmelden.router)
     for module in OPTIONELE_ROUTERS:
         if importlib.util.find_spec(module) is not None:
             router = getattr(importlib.import_module(module), "router", None)

@@ -4,11 +4,16 @@ Every query parameter with a limit declares it in ``Query(ge=, le=)`` so that it
 the OpenAPI document. Dependencies raise domain errors; :mod:`api.errors` turns them into
 HTTP responses.
 
-Seams for later issues:
+Users:
 
-- :func:`huidige_gebruiker` returns an anonymous *beheerder* for now. Issue 10 (auth)
-  replaces it (or overrides it with ``app.dependency_overrides[huidige_gebruiker]``); every
-  route that reads or writes already depends on :data:`GebruikerDep`.
+- :func:`huidige_gebruiker` (:data:`GebruikerDep`) resolves the user of a request through
+  :class:`api.toegang.Toegang`: an API token, a web session (with its CSRF check on unsafe
+  methods), or the anonymous lezer when reading is open; otherwise it raises ``AuthError``
+  (401). Every route that reads or writes data depends on it; tests may replace it with
+  ``app.dependency_overrides[huidige_gebruiker]``.
+- :func:`optionele_gebruiker` (:data:`OptioneleGebruikerDep`) is for the few open routes
+  (landing page, conformance): ``None`` without login, but a bad token is still a 401.
+- :data:`KanaalDep` is the history channel of a write: ``web`` for a session, ``api`` for a token.
 - :class:`ApiContext` (``request.app.state.kansenkaart``) holds the open workspace, the
   settings, the CRS choices and the lazily loaded walking network; the web map and the
   monitor routes use the same aliases (``ContextDep``, ``WerkruimteDep``).
@@ -26,6 +31,8 @@ from fastapi import Depends, Path, Query, Request
 from pyproj import CRS
 
 from api._geojson import CrsKeuze, bbox_naar_store, kies_crs, ondersteunde_crs, parse_bbox
+from api.toegang import Aanmelding, Toegang
+from kansenkaart.auth import Gebruiker, Kanaal, Rol
 from kansenkaart.crs import crs_uri
 from kansenkaart.errors import NetworkError, NotFoundError, ValidationError
 from kansenkaart.io.werkruimte import Werkruimte
@@ -46,13 +53,17 @@ __all__ = [
     "FormaatDep",
     "Gebruiker",
     "GebruikerDep",
+    "KanaalDep",
     "LaagDep",
     "LimitDep",
     "NetwerkBron",
     "NetwerkDep",
     "OffsetDep",
+    "OptioneleGebruikerDep",
+    "Rol",
     "WerkruimteDep",
     "huidige_gebruiker",
+    "optionele_gebruiker",
 ]
 
 MAX_LIMIT = 10_000
@@ -61,41 +72,44 @@ STANDAARD_LIMIT = 100
 MAX_OFFSET = 1_000_000_000
 GEEN_NETWERK = "Geen wandelnetwerk in deze werkruimte; laad eerst OSM met 'kansenkaart osm laden'."
 
-Rol = Literal["beheerder", "aanjager", "bewerker", "lezer"]
+# --------------------------------------------------------------------------- users
 
 
-# --------------------------------------------------------------------------- users (seam for issue 10)
+def huidige_gebruiker(request: Request) -> Gebruiker:
+    """The user of this request (token, session or anonymous lezer); 401 without login when reading is closed.
 
-
-@dataclass(frozen=True)
-class Gebruiker:
-    """The user of a request.
-
-    Attributes
-    ----------
-    naam
-        User name, written to the history of kansen.
-    rol
-        ``beheerder``, ``aanjager``, ``bewerker`` or ``lezer``.
-    gemeenten
-        CBS codes of the gemeenten the user may edit (empty: all).
+    A plain function (run in the thread pool): it reads ``gebruikers.sqlite``.
     """
-
-    naam: str
-    rol: Rol
-    gemeenten: tuple[str, ...] = ()
-
-
-async def huidige_gebruiker(request: Request) -> Gebruiker:
-    """Return the user of this request.
-
-    Until issue 10 (auth) lands, everyone is the anonymous *beheerder*; issue 10 replaces
-    this function (sessions, roles) without touching the routes.
-    """
-    return Gebruiker("anoniem", "beheerder", ())
+    ctx: ApiContext = request.app.state.kansenkaart
+    aanmelding = ctx.toegang.aanmelding(request, verplicht=True)
+    assert aanmelding is not None
+    request.state.aanmelding = aanmelding
+    return aanmelding.gebruiker
 
 
 GebruikerDep = Annotated[Gebruiker, Depends(huidige_gebruiker)]
+
+
+def optionele_gebruiker(request: Request) -> Gebruiker | None:
+    """The user of this request, or ``None`` without login (open routes); a bad token is still 401."""
+    ctx: ApiContext = request.app.state.kansenkaart
+    aanmelding = ctx.toegang.aanmelding(request, verplicht=False)
+    if aanmelding is not None:
+        request.state.aanmelding = aanmelding
+        return aanmelding.gebruiker
+    return None
+
+
+OptioneleGebruikerDep = Annotated[Gebruiker | None, Depends(optionele_gebruiker)]
+
+
+def kanaal(request: Request, gebruiker: GebruikerDep) -> Kanaal:
+    """The history channel of a write: ``web`` (session) or ``api`` (token, or an overridden user)."""
+    aanmelding: Aanmelding | None = getattr(request.state, "aanmelding", None)
+    return aanmelding.kanaal if aanmelding is not None else "api"
+
+
+KanaalDep = Annotated[Kanaal, Depends(kanaal)]
 
 
 # --------------------------------------------------------------------------- app context
@@ -178,6 +192,8 @@ class ApiContext:
     netwerk: NetwerkBron
     lezer: Lezer
     """Reads of layers for /items and /query: the read cache, or the store itself."""
+    toegang: Toegang
+    """Accounts, tokens and sessions (``gebruikers.sqlite``) and the read policy."""
     crs_keuzes: dict[str, CrsKeuze] = field(init=False)
     store_uri: str = field(init=False)
 

@@ -22,10 +22,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kansenkaart.auth import TeVeelPogingenError
 from kansenkaart.errors import (
     AuthError,
     BadFileError,
@@ -44,6 +45,7 @@ from kansenkaart.errors import (
 __all__ = [
     "FOUTTABEL",
     "BodyLimitMiddleware",
+    "CsrfError",
     "VersieVereistError",
     "foutbody",
     "installeer_foutafhandeling",
@@ -55,6 +57,10 @@ logger = logging.getLogger("kansenkaart.api")
 
 class VersieVereistError(PreconditionError):
     """A write on a kans came without ``If-Match`` (HTTP 428 Precondition Required)."""
+
+
+class CsrfError(ForbiddenError):
+    """An unsafe request with a session cookie but without the session's CSRF token (HTTP 403)."""
 
 
 # The one error table: domain error → (HTTP status, code). Subclasses are looked up along
@@ -70,7 +76,9 @@ FOUTTABEL: dict[type[Exception], tuple[int, str]] = {
     VersieVereistError: (428, "versie_vereist"),
     AuthError: (401, "niet_aangemeld"),
     ForbiddenError: (403, "geen_toegang"),
+    CsrfError: (403, "csrf_ongeldig"),
     LimitError: (413, "te_groot"),
+    TeVeelPogingenError: (429, "te_veel_pogingen"),
     NetworkError: (409, "geen_wandelnetwerk"),
 }
 
@@ -80,14 +88,21 @@ _SERVERFOUT = (
     "neem dan contact op met de beheerder van de kansenkaart."
 )
 _HTTP_MELDINGEN: dict[int, tuple[str, str]] = {
-    400: ("ongeldig_verzoek", "Het verzoek is ongeldig."),
+    400: (
+        "ongeldig_verzoek",
+        "Het verzoek kon niet gelezen worden; controleer het formaat van de inhoud (bijvoorbeeld geldige JSON in "
+        "UTF-8).",
+    ),
     401: ("niet_aangemeld", "U bent niet aangemeld."),
     403: ("geen_toegang", "U heeft geen toegang tot deze gegevens."),
     404: ("niet_gevonden", "Deze pagina of bron bestaat niet. Begin bij /api voor een overzicht."),
     406: ("niet_aanvaardbaar", "Dit formaat kan niet geleverd worden; vraag JSON of GeoJSON."),
     413: ("te_groot", "Het verzoek is te groot."),
     415: ("ongeldig_mediatype", "Dit mediatype wordt niet ondersteund; stuur JSON of GeoJSON."),
+    429: ("te_veel_pogingen", "Te veel verzoeken; wacht even en probeer het opnieuw."),
 }
+WWW_AUTHENTICATE = 'Bearer realm="kansenkaart"'
+
 
 
 def status_voor(exc: BaseException) -> tuple[int, str]:
@@ -126,9 +141,34 @@ def _antwoord(
     return JSONResponse(foutbody(code, description, details), status_code=status, headers=dict(headers or {}))
 
 
-async def _domeinfout(request: Request, exc: Exception) -> JSONResponse:
+def _wil_html(request: Request) -> bool:
+    """True for a page request of a browser (GET/HEAD outside /api that accepts HTML)."""
+    basis = str(request.scope.get("root_path", "")).rstrip("/")
+    pad = request.url.path[len(basis) :] if basis and request.url.path.startswith(basis) else request.url.path
+    if request.method not in ("GET", "HEAD") or pad == "/api" or pad.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _fout_headers(exc: KansenkaartError, status: int) -> dict[str, str]:
+    if status == 401:
+        fout = ', error="invalid_token"' if exc.details.get("token") == "ongeldig" else ""
+        return {"WWW-Authenticate": WWW_AUTHENTICATE + fout}
+    if status == 429:
+        return {"Retry-After": str(int(exc.details.get("retry_after", 60)))}
+    return {}
+
+
+async def _domeinfout(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KansenkaartError)
     status, code = status_voor(exc)
+    if status == 401 and _wil_html(request):
+        # A page of the map or the monitor without login: to the login form, and back afterwards.
+        from urllib.parse import quote
+
+        basis = str(request.scope.get("root_path", "")).rstrip("/")
+        terug = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"{basis}/login?volgende={quote(terug, safe='')}", status_code=303)
     logger.info(
         "%s %s -> %s %s: %s (details=%r, oorzaak=%r)",
         request.method,
@@ -139,7 +179,7 @@ async def _domeinfout(request: Request, exc: Exception) -> JSONResponse:
         exc.details,
         exc.__cause__,
     )
-    return _antwoord(status, code, exc.message, exc.details)
+    return _antwoord(status, code, exc.message, exc.details, _fout_headers(exc, status))
 
 
 # Dutch phrases for pydantic's error types (loc names the parameter).
@@ -169,6 +209,10 @@ def _pydantic_fout_nl(err: Mapping[str, Any]) -> tuple[str, str]:
     naam = ".".join(loc) if loc else "body"
     soort = str(err.get("type", ""))
     ctx = err.get("ctx") or {}
+    if soort == "json_invalid":
+        # loc is ("body", <position>): name the body and say where the JSON breaks.
+        plek = next((p for p in err.get("loc", ()) if isinstance(p, int)), None)
+        return "body", "is geen geldige JSON" + (f" (fout bij teken {plek})" if plek is not None else "")
     if soort == "greater_than_equal":
         reden = f"moet minstens {ctx.get('ge')} zijn"
     elif soort == "greater_than":

@@ -18,6 +18,12 @@ community centres, public-transport stops) and the building footprints. Everythi
 creates the workspace for region ``voorbeeldregio`` (whose ``voorbeelddata = true`` makes every
 screen show the "voorbeelddata" banner), loads the OSM data through :mod:`kansenkaart.io.osm`
 (cached) and writes the layers.
+
+So that the quick start works without setting up accounts, the demo workspace is marked open
+for reading without login (workspace metadata ``lezen_zonder_login = ja``; the setting
+``KANSENKAART_LEZEN_ZONDER_LOGIN`` still wins when set), and gets one account ``demo`` with
+role *aanjager* and a random password, written to ``DEMO-INLOG.txt`` in the workspace.
+Real workspaces (``kansenkaart init``) are closed by default and have no accounts.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ from kansenkaart.schemas import LAGEN, TOEGANKELIJKHEID
 from kansenkaart.voorzieningen import KOLOMMEN, met_gemeentecode, representatieve_punten
 
 __all__ = [
+    "DEMO_GEBRUIKER",
+    "DEMO_INLOG",
     "DEMO_REGIO",
     "VOORBEELD",
     "VOORBEELDGEMEENTEN",
@@ -53,6 +61,10 @@ __all__ = [
     "maak_demo_lagen",
 ]
 
+DEMO_GEBRUIKER = "demo"
+"""The account created in the demo workspace (role aanjager)."""
+DEMO_INLOG = "DEMO-INLOG.txt"
+"""File in the demo workspace with the demo account's password."""
 DEMO_REGIO = "voorbeeldregio"
 """Id of the shipped demo region file (``kansenkaart/regios/voorbeeldregio.toml``)."""
 VOORBEELD = "voorbeelddata"
@@ -515,13 +527,42 @@ class DemoResultaat:
     aantallen: dict[str, int]
     netwerk: dict[str, int]
     uit_cache: dict[str, bool]
+    gebruiker: str = DEMO_GEBRUIKER
+    """The demo account (role aanjager)."""
+    wachtwoord: str = ""
+    """Its random password (also in ``DEMO-INLOG.txt``)."""
 
 
 def _verwijder_werkruimte(pad: Path) -> None:
+    from kansenkaart.io.gebruikers import BESTAND
     from kansenkaart.io.werkruimte import STORE_NAAM
 
-    for naam in (STORE_NAAM, f"{STORE_NAAM}-wal", f"{STORE_NAAM}-shm"):
-        (pad / naam).unlink(missing_ok=True)
+    for basis in (STORE_NAAM, BESTAND):
+        for naam in (basis, f"{basis}-wal", f"{basis}-shm"):
+            (pad / naam).unlink(missing_ok=True)
+    (pad / DEMO_INLOG).unlink(missing_ok=True)
+
+
+def _demo_account(pad: Path) -> str:
+    """Create the demo account with a random password; write it to DEMO-INLOG.txt (mode 0600)."""
+    import os
+    import secrets
+
+    from kansenkaart.io.gebruikers import Gebruikersdb
+
+    wachtwoord = "-".join(secrets.token_hex(3) for _ in range(4))
+    db = Gebruikersdb.van_werkruimte(pad)
+    db.voeg_toe(DEMO_GEBRUIKER, rol="aanjager", wachtwoord=wachtwoord)
+    db.close()
+    bestand = pad / DEMO_INLOG
+    fd = os.open(bestand, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(
+            "Kansenkaart demowerkruimte (voorbeelddata)\n"
+            f"Gebruikersnaam: {DEMO_GEBRUIKER}\nWachtwoord:     {wachtwoord}\nRol:            aanjager\n\n"
+            "Lezen kan in de demo zonder aanmelden; voor kansen markeren meldt u zich aan op /login.\n"
+        )
+    return wachtwoord
 
 
 def bouw_demo(
@@ -583,6 +624,8 @@ def bouw_demo(
     rapport = laad_in_werkruimte(ws, resultaat)
     ws.store.set_meta("voorbeelddata", "ja")
     ws.store.set_meta("demo_seed", str(seed))
+    ws.store.set_meta("lezen_zonder_login", "ja")
     aantallen = {naam: int(ws.store.count(naam)) for naam in lagen}
     ws.store.close()
-    return DemoResultaat(p, aantallen, rapport.netwerk, rapport.uit_cache)
+    wachtwoord = _demo_account(p)
+    return DemoResultaat(p, aantallen, rapport.netwerk, rapport.uit_cache, DEMO_GEBRUIKER, wachtwoord)

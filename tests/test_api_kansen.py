@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.models import Feature, FeatureCollection, Fout, HistorieRegel
 from kansenkaart.settings import Settings
+from tests._auth import bearer, maak_token
 from tests.query_fixture import maak_werkruimte
 
 RD = "http://www.opengis.net/def/crs/EPSG/0/28992"
@@ -31,8 +32,9 @@ NIEUW: dict[str, Any] = {
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     maak_werkruimte(tmp_path / "ws")
+    token = maak_token(tmp_path / "ws")
     app = create_app(werkruimte=tmp_path / "ws", settings=Settings())
-    with TestClient(app, raise_server_exceptions=True) as c:
+    with TestClient(app, raise_server_exceptions=True, headers=bearer(token)) as c:
         yield c
 
 
@@ -48,12 +50,12 @@ def test_create_returns_201_location_etag_and_fills_gemeente(client: TestClient)
     assert r.headers["etag"] == '"1"'
     assert r.headers["location"] == f"http://testserver/api/collections/kansen/items/{feat.id}"
     props = feat.properties or {}
-    assert props["aangemaakt_door"] == "anoniem" and props["versie"] == 1
+    assert props["aangemaakt_door"] == "test-beheerder" and props["versie"] == 1
     assert props["gemeentecode"] == "GM0402"  # from the location (west of x = 140 150)
     got = client.get(r.headers["location"])
     assert got.status_code == 200 and got.json()["properties"]["naam"] == "Hofje Oost"
     hist = [HistorieRegel.model_validate(h) for h in client.get(f"{r.headers['location']}/historie").json()]
-    assert [(h.actie, h.kanaal, h.gebruiker) for h in hist] == [("aangemaakt", "api", "anoniem")]
+    assert [(h.actie, h.kanaal, h.gebruiker) for h in hist] == [("aangemaakt", "api", "test-beheerder")]
 
 
 def test_create_in_rd_with_content_crs_and_system_fields_ignored(client: TestClient) -> None:
@@ -170,7 +172,7 @@ def test_delete_is_soft_and_restore(client: TestClient) -> None:
 
 
 def test_user_seam_reaches_the_history(tmp_path: Path) -> None:
-    """Issue 10 replaces huidige_gebruiker; the name flows into the store's history."""
+    """Tests may replace huidige_gebruiker; the name flows into the store's history."""
     from api.deps import Gebruiker, huidige_gebruiker
 
     maak_werkruimte(tmp_path / "ws")

@@ -31,6 +31,7 @@ from api.models import (
     WerkruimteInfo,
 )
 from kansenkaart.settings import Settings
+from tests._auth import bearer, maak_token
 from tests.query_fixture import VERWACHT, maak_netwerk, maak_werkruimte
 
 RD = "http://www.opengis.net/def/crs/EPSG/0/28992"
@@ -39,6 +40,10 @@ EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
 VOORBEELD = (
     "/api/query?doel=kansen&waar=doelgroep=geclusterd&binnen=100&van=voorzieningen&waar_ref=categorie=ontmoetingsruimte"
 )
+
+
+LEZEN_OPEN = Settings(lezen_zonder_login=True)
+"""Reading without login (the tests that only read, or build their own app)."""
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +56,7 @@ def werkruimte_pad(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def client(werkruimte_pad: Path) -> Iterator[TestClient]:
     app = create_app(werkruimte=werkruimte_pad, settings=Settings(), netwerk=maak_netwerk())
-    with TestClient(app, raise_server_exceptions=True) as c:
+    with TestClient(app, raise_server_exceptions=True, headers=bearer(maak_token(werkruimte_pad))) as c:
         yield c
 
 
@@ -357,7 +362,7 @@ def test_query_errors(client: TestClient, query: str, status: int, woord: str) -
 
 
 def test_query_lopend_without_network_is_409(werkruimte_pad: Path) -> None:
-    app = create_app(werkruimte=werkruimte_pad, settings=Settings())  # the workspace has no network cache
+    app = create_app(werkruimte=werkruimte_pad, settings=LEZEN_OPEN)  # the workspace has no network cache
     with TestClient(app) as c:
         fout = _fout(c.get(f"{VOORBEELD}&modus=lopend"), 409)
         assert fout.description == (
@@ -369,7 +374,7 @@ def test_query_lopend_without_network_is_409(werkruimte_pad: Path) -> None:
 
 def test_query_lopend_loads_the_workspace_network_once(tmp_path: Path) -> None:
     maak_werkruimte(tmp_path / "ws", met_netwerk=True)
-    app = create_app(werkruimte=tmp_path / "ws", settings=Settings())
+    app = create_app(werkruimte=tmp_path / "ws", settings=LEZEN_OPEN)
     bron = app.state.kansenkaart.netwerk
     assert not bron.geladen  # lazily, on the first walking query
     with TestClient(app) as c:
@@ -459,7 +464,8 @@ def test_unknown_route_and_method_are_dutch(client: TestClient) -> None:
 
 
 def test_body_limit_413(werkruimte_pad: Path) -> None:
-    app = create_app(werkruimte=werkruimte_pad, settings=Settings(max_body_bytes=1_000), netwerk=maak_netwerk())
+    instellingen = Settings(max_body_bytes=1_000, lezen_zonder_login=True)
+    app = create_app(werkruimte=werkruimte_pad, settings=instellingen, netwerk=maak_netwerk())
     with TestClient(app) as c:
         groot = {"doel": "kansen", "binnen": 10, "van": "voorzieningen", "waar": ["naam=" + "x" * 400] * 3}
         fout = _fout(c.post("/api/query", json=groot), 413)
@@ -474,7 +480,7 @@ def test_body_limit_413(werkruimte_pad: Path) -> None:
 
 
 def test_unexpected_error_is_generic_500(werkruimte_pad: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = create_app(werkruimte=werkruimte_pad, settings=Settings())
+    app = create_app(werkruimte=werkruimte_pad, settings=LEZEN_OPEN)
     store = app.state.kansenkaart.werkruimte.store
 
     def kapot(*args: object, **kwargs: object) -> None:
@@ -505,7 +511,7 @@ def test_unexpected_error_is_generic_500(werkruimte_pad: Path, monkeypatch: pyte
 def test_cache_answers_like_the_store(werkruimte_pad: Path, url: str) -> None:
     antwoorden = []
     for cache in (True, False):
-        app = create_app(werkruimte=werkruimte_pad, settings=Settings(), netwerk=maak_netwerk(), cache=cache)
+        app = create_app(werkruimte=werkruimte_pad, settings=LEZEN_OPEN, netwerk=maak_netwerk(), cache=cache)
         with TestClient(app) as c:
             data = c.get(url).json()
         antwoorden.append(
@@ -519,7 +525,7 @@ def test_cache_sees_writes_from_other_connections(tmp_path: Path) -> None:
 
     ws = maak_werkruimte(tmp_path / "ws")
     app = create_app(werkruimte=tmp_path / "ws", settings=Settings(), netwerk=maak_netwerk())
-    with TestClient(app) as c:
+    with TestClient(app, headers=bearer(maak_token(tmp_path / "ws"))) as c:
         assert c.get("/api/collections/kansen/items").json()["numberMatched"] == 5
         assert _ids(QueryFeatureCollection.model_validate(c.get(VOORBEELD).json())) == {"K1", "K2", "K5"}
         # Another process (here: another connection) writes: the next read sees it.

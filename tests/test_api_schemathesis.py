@@ -25,6 +25,7 @@ from schemathesis.checks import (
 
 from api.app import create_app
 from kansenkaart.settings import Settings
+from tests._auth import bearer, maak_token
 from tests.query_fixture import maak_netwerk, maak_werkruimte
 
 MAX_EXAMPLES = 30
@@ -43,10 +44,12 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Any:
     pad = tmp_path_factory.mktemp("schemathesis") / "ws"
     maak_werkruimte(pad)
     app = create_app(werkruimte=pad, settings=Settings(), netwerk=maak_netwerk())
-    return schemathesis.openapi.from_asgi("/api/openapi.json", app)
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
+    schema.kansenkaart_headers = bearer(maak_token(pad))  # type: ignore[attr-defined]  # a beheerder token
+    return schema
 
 
-def _proef(operatie: Any, checks: list[Any], statussen: Counter[int]) -> Any:
+def _proef(operatie: Any, checks: list[Any], statussen: Counter[int], headers: dict[str, str]) -> Any:
     """A hypothesis test that sends MAX_EXAMPLES generated requests to one operation."""
 
     @given(case=operatie.as_strategy())
@@ -58,7 +61,7 @@ def _proef(operatie: Any, checks: list[Any], statussen: Counter[int]) -> Any:
         suppress_health_check=list(HealthCheck),
     )
     def run(case: schemathesis.Case) -> None:
-        statussen[case.call_and_validate(checks=checks).status_code] += 1
+        statussen[case.call_and_validate(checks=checks, headers=headers).status_code] += 1
 
     return run
 
@@ -76,7 +79,8 @@ def test_no_server_errors(api_schema: Any) -> None:
         operatie = resultaat.ok()
         aantal += 1
         try:
-            _proef(operatie, CHECKS if _eigen(operatie.label) else [not_a_server_error], statussen)()
+            checks = CHECKS if _eigen(operatie.label) else [not_a_server_error]
+            _proef(operatie, checks, statussen, api_schema.kansenkaart_headers)()
         except Exception as e:  # collect every operation's failure, then fail once
             fouten.append(f"{operatie.label}: {e}")
     print(f"schemathesis: {aantal} operaties, {sum(statussen.values())} verzoeken, statussen {dict(statussen)}")

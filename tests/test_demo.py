@@ -204,10 +204,31 @@ def test_cli_demo_twice_uses_the_cache(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "VOORBEELDDATA" in res.output and "voorbeelddata" in res.output
     assert "OpenStreetMap" in res.output and "kansenkaart serve" in res.output
-    res = runner.invoke(app, ["demo", "--workspace", str(pad)])
+    res = runner.invoke(app, ["demo", "--workspace", str(pad)], env={"COLUMNS": "250"})
     assert res.exit_code == 0, res.output
     assert "(uit de cache)" in res.output
+    # a rebuilt demo gets a new account and password, printed once and kept in DEMO-INLOG.txt
+    wachtwoord = (pad / "DEMO-INLOG.txt").read_text(encoding="utf-8").split("Wachtwoord:")[1].split()[0]
+    assert f"wachtwoord {wachtwoord}" in " ".join(res.output.split())
     ws = Werkruimte.open(pad)
     assert ws.voorbeelddata and ws.store.count("kansen") >= 3
     res = runner.invoke(app, ["lagen", "--workspace", str(pad)])
     assert res.exit_code == 0 and "voorbeelddata" in res.output
+
+
+def test_demo_account_en_lezen_zonder_aanmelden(demo: tuple[DemoResultaat, float], ws: Werkruimte) -> None:
+    import stat
+
+    from api.app import lezen_open
+    from kansenkaart.io.gebruikers import Gebruikersdb
+    from kansenkaart.settings import Settings
+
+    resultaat = demo[0]
+    inlog = resultaat.pad / "DEMO-INLOG.txt"
+    assert resultaat.gebruiker == "demo" and resultaat.wachtwoord in inlog.read_text(encoding="utf-8")
+    assert stat.S_IMODE(inlog.stat().st_mode) == 0o600
+    db = Gebruikersdb.van_werkruimte(resultaat.pad)
+    assert db.account("demo").rol == "aanjager"
+    assert db.meld_aan("demo", resultaat.wachtwoord, ip="test", max_per_minuut=5).naam == "demo"
+    assert ws.store.get_meta("lezen_zonder_login") == "ja" and lezen_open(Settings(), ws)
+    assert not lezen_open(Settings(lezen_zonder_login=False), ws)  # the setting wins when it is set

@@ -97,7 +97,7 @@ def kaartwerkruimte(tmp_path_factory: pytest.TempPathFactory) -> Werkruimte:
 
 @pytest.fixture(scope="module")
 def client(kaartwerkruimte: Werkruimte) -> Iterator[TestClient]:
-    app = create_app(werkruimte=kaartwerkruimte.pad, settings=Settings())
+    app = create_app(werkruimte=kaartwerkruimte.pad, settings=Settings(lezen_zonder_login=True))
     with TestClient(app) as c:
         yield c
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from kansenkaart.io import monitor as iom
 from kansenkaart.io.werkruimte import Werkruimte
+from kansenkaart.settings import Settings
 from tests.test_monitor import bouw_werkruimte
 
 
@@ -29,7 +30,7 @@ def werkruimte(tmp_path: Path) -> Werkruimte:
 def client(werkruimte: Werkruimte) -> Iterator[TestClient]:
     from api.app import create_app
 
-    with TestClient(create_app(werkruimte=werkruimte.pad)) as c:
+    with TestClient(create_app(werkruimte=werkruimte.pad, settings=Settings(lezen_zonder_login=True))) as c:
         yield c
 
 
@@ -118,7 +119,7 @@ def test_voorbeelddata_banner(tmp_path: Path) -> None:
     from api.app import create_app
 
     ws = Werkruimte.maak(tmp_path / "demo", regio="gooi-en-vechtstreek", voorbeelddata=True)
-    with TestClient(create_app(werkruimte=ws.pad)) as c:
+    with TestClient(create_app(werkruimte=ws.pad, settings=Settings(lezen_zonder_login=True))) as c:
         html = c.get("/monitor").text
         assert 'id="voorbeelddata"' in html and "geen echte gegevens" in html
         assert c.get("/api/monitor").json()["voorbeelddata"] is True

@@ -7,47 +7,57 @@ Endpoints (under ``/api/collections/kansen/items``)::
     PATCH  /{id}                  change some properties and/or the geometry (If-Match required)
     DELETE /{id}                  soft delete (If-Match required) → 204
     GET    /{id}/historie         all versions: who, when, from where, what changed
-    POST   /{id}/herstel          restore a soft-deleted kans
+    POST   /{id}/herstel          restore a soft-deleted kans (beheerder)
+
+and ``GET /api/collections/kansen/historie?f=json|csv|xlsx``: the history of all kansen
+(aanjager, beheerder).
 
 Versions: the ETag of a kans is its version in quotes (``"3"``). A write must send it back
 as ``If-Match``; a missing header is 428, a stale one 412 with the current version in the
 body. Geometry arrives in CRS84 unless the ``Content-Crs`` header names another supported
 CRS (QGIS sends the layer CRS there, without angle brackets; both forms are accepted).
 
-All writes go through :func:`schrijf_kans`, the one place where issue 10 (auth) adds its
-permission check (role, gemeenten of the user).
+All writes go through :func:`schrijf_kans`, the one place with the permission check
+(:func:`kansenkaart.auth.controleer_kans_schrijven`): a lezer gets 403, the anonymous reader
+401; a bewerker only writes kansen whose gemeenten (stored gemeentecode and the gemeente of
+the location, before and after the change) are all theirs; only a beheerder restores. Writes
+through a web session are recorded with kanaal ``web``, with an API token ``api``.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import numpy as np
 import shapely
-from fastapi import APIRouter, Body, Header, Path, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from pyproj import CRS
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from api._geojson import CrsKeuze, geometrie_naar_store, kies_crs
-from api.deps import ApiContext, ContextDep, CrsDep, Gebruiker, GebruikerDep
+from api.deps import ApiContext, ContextDep, CrsDep, Gebruiker, GebruikerDep, KanaalDep
 from api.errors import VersieVereistError
 from api.models import Feature, FeatureIn, HistorieRegel
 from api.routes import api_basis
 from api.routes.ogc import GEOJSON, GeoJSONResponse, _fouten, _json, etag, feature_json
+from kansenkaart.auth import Kanaal, controleer_kans_schrijven, mag_historie_exporteren
 from kansenkaart.crs import CRS84_URI
 from kansenkaart.errors import PreconditionError, ValidationError
+from kansenkaart.io.autorisatie import Gemeentebepaling
+from kansenkaart.io.historie import exporteer_historie, historie_regels
 from kansenkaart.io.store import Feature as StoreFeature
 from kansenkaart.schemas import Laag
 from kansenkaart.schemas import laag as _schema
 from kansenkaart.validatie import valideer_kenmerken
 
-__all__ = ["Actie", "router", "schrijf_kans"]
+__all__ = ["Actie", "historie_router", "router", "schrijf_kans"]
 
 router = APIRouter(prefix="/api/collections/kansen/items", tags=["Kansen bewerken"])
+historie_router = APIRouter(prefix="/api/collections/kansen", tags=["Kansen bewerken"])
 
-KANAAL = "api"
+KANAAL: Kanaal = "api"
 Actie = Literal["maak", "vervang", "wijzig", "verwijder", "herstel"]
 _SYSTEEMVELDEN = frozenset(v.naam for v in _schema("kansen").velden if v.systeem)
 
@@ -151,7 +161,20 @@ def _geometrie(
 
 
 def _kenmerken(properties: dict[str, Any]) -> dict[str, Any]:
-    """Input properties without system fields (QGIS sends them back as it read them)."""
+    """Input properties without system fields (QGIS sends them back as it read them).
+
+    Text with a lone UTF-16 surrogate (``"\\ud800"`` in JSON) cannot be stored as UTF-8: 400.
+    """
+    for k, v in properties.items():
+        for tekst in (k, v) if isinstance(v, str) else (k,):
+            try:
+                tekst.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise ValidationError(
+                    f"Veld '{k.encode('utf-8', 'replace').decode()[:60]}' bevat een ongeldig teken (een losse "
+                    "UTF-16-surrogaat); stuur geldige Unicode-tekst.",
+                    details={"veld": k.encode("utf-8", "replace").decode()[:60]},
+                ) from e
     return {k: v for k, v in properties.items() if k not in _SYSTEEMVELDEN}
 
 
@@ -189,6 +212,7 @@ def schrijf_kans(
     properties: dict[str, Any] | None = None,
     geometry: BaseGeometry | None = None,
     versie: int | None = None,
+    kanaal: Kanaal = KANAAL,
 ) -> StoreFeature | None:
     """Carry out one write on the kansen layer for ``gebruiker`` (every write route calls this).
 
@@ -203,35 +227,67 @@ def schrijf_kans(
         In the store CRS.
     versie
         The version the change is based on (from If-Match); ``None`` skips the check.
+    kanaal
+        Recorded in the history: ``api`` (token) or ``web`` (session).
+
+    Raises
+    ------
+    AuthError
+        Anonymous reader (401).
+    ForbiddenError
+        A lezer; restore by anyone but a beheerder; a bewerker and a kans (before or after
+        the change) in a gemeente that is not theirs (403, the message names the gemeente).
 
     Notes
     -----
-    Issue 10 (auth) adds the permission check here: role of ``gebruiker`` and, for a
-    *bewerker*, whether the kans lies in one of ``gebruiker.gemeenten``.
+    For a bewerker the decision depends on the stored kans, so the write is pinned to the
+    version that was checked: a concurrent change in between gives 412, never a write on a
+    kans that has moved out of their gemeenten meanwhile.
     """
     store = ctx.werkruimte.store
     naam = gebruiker.naam
+    if not gebruiker.mag_schrijven or actie == "herstel":
+        controleer_kans_schrijven(gebruiker, actie=actie)  # lezer, anonymous, restore by a non-beheerder
+    bepaling = Gemeentebepaling.van(ctx.werkruimte) if gebruiker.rol == "bewerker" else None
+
+    def controleer(oud: StoreFeature | None, nieuw: dict[str, Any] | None, geom: BaseGeometry | None) -> None:
+        if bepaling is None:
+            return
+        controleer_kans_schrijven(
+            gebruiker,
+            actie=actie,
+            gemeente_oud=None if oud is None else bepaling.van_kans(oud.properties, oud.geometry),
+            gemeente_nieuw=None if nieuw is None else bepaling.van_kans(nieuw, geom),
+            gemeentenamen=bepaling.namen,
+        )
+
     if actie == "maak":
         assert geometry is not None
         props = _valideer(ctx, properties or {}, geometry, gedeeltelijk=False)
-        return store.create("kansen", props, geometry, gebruiker=naam, kanaal=KANAAL)
+        controleer(None, props, geometry)
+        return store.create("kansen", props, geometry, gebruiker=naam, kanaal=kanaal)
     assert fid is not None
+    if actie == "herstel":
+        return store.restore("kansen", fid, gebruiker=naam, kanaal=kanaal)
+    oud = store.get("kansen", fid)  # 404 before validation
+    if bepaling is not None:
+        controleer(oud, dict(oud.properties), oud.geometry)  # a kans of another gemeente: 403 before validation
+        if versie is None:
+            versie = oud.versie
     if actie == "vervang":
-        store.get("kansen", fid)  # 404 before validation
         volledig = {v.naam: None for v in _schema("kansen").invoervelden if v.naam != "id"}
         volledig.update(properties or {})
         props = _valideer(ctx, volledig, geometry, gedeeltelijk=False)
         props.pop("id", None)
-        return store.update("kansen", fid, props, geometry, versie=versie, gebruiker=naam, kanaal=KANAAL)
+        controleer(oud, props, geometry)
+        return store.update("kansen", fid, props, geometry, versie=versie, gebruiker=naam, kanaal=kanaal)
     if actie == "wijzig":
-        store.get("kansen", fid)
         props = _valideer(ctx, properties or {}, geometry, gedeeltelijk=True) if (properties or geometry) else {}
         props.pop("id", None)
-        return store.update("kansen", fid, props, geometry, versie=versie, gebruiker=naam, kanaal=KANAAL)
+        controleer(oud, {**oud.properties, **props}, geometry if geometry is not None else oud.geometry)
+        return store.update("kansen", fid, props, geometry, versie=versie, gebruiker=naam, kanaal=kanaal)
     if actie == "verwijder":
-        return store.delete("kansen", fid, versie=versie, gebruiker=naam, kanaal=KANAAL)
-    if actie == "herstel":
-        return store.restore("kansen", fid, gebruiker=naam, kanaal=KANAAL)
+        return store.delete("kansen", fid, versie=versie, gebruiker=naam, kanaal=kanaal)
     raise ValueError(f"unknown actie {actie!r}")
 
 
@@ -246,8 +302,6 @@ def _antwoord(
     body = feature_json(ctx, schema, feat.id, feat.properties, feat.geometry, naar=crs, basis=basis)
     headers = {"ETag": etag(schema, feat.properties, body), "Content-Crs": crs.content_crs}
     if status_code == 201:
-        from urllib.parse import quote
-
         headers["Location"] = f"{basis}/collections/kansen/items/{quote(feat.id, safe='')}"
     return Response(body, status_code=status_code, media_type=GEOJSON, headers=headers)
 
@@ -274,6 +328,7 @@ def kans_maken(
     request: Request,
     ctx: ContextDep,
     gebruiker: GebruikerDep,
+    kanaal: KanaalDep,
     feature: FeatureBody,
     crs: CrsDep,
     content_crs: ContentCrs = None,
@@ -289,7 +344,7 @@ def kans_maken(
     )
     props = _kenmerken(feature.properties)
     props.pop("id", None)  # the server assigns the id (OGC API Features Part 4)
-    feat = schrijf_kans(ctx, gebruiker, "maak", properties=props, geometry=geom)
+    feat = schrijf_kans(ctx, gebruiker, "maak", properties=props, geometry=geom, kanaal=kanaal)
     assert feat is not None
     return _antwoord(request, ctx, feat, crs=crs, status_code=201)
 
@@ -307,6 +362,7 @@ def kans_vervangen(
     request: Request,
     ctx: ContextDep,
     gebruiker: GebruikerDep,
+    kanaal: KanaalDep,
     fid: FidPad,
     feature: FeatureBody,
     crs: CrsDep,
@@ -324,7 +380,9 @@ def kans_vervangen(
     )
     props = _kenmerken(feature.properties)
     props.pop("id", None)
-    feat = schrijf_kans(ctx, gebruiker, "vervang", fid=fid, properties=props, geometry=geom, versie=versie)
+    feat = schrijf_kans(
+        ctx, gebruiker, "vervang", fid=fid, properties=props, geometry=geom, versie=versie, kanaal=kanaal
+    )
     assert feat is not None
     return _antwoord(request, ctx, feat, crs=crs)
 
@@ -343,6 +401,7 @@ def kans_wijzigen(
     request: Request,
     ctx: ContextDep,
     gebruiker: GebruikerDep,
+    kanaal: KanaalDep,
     fid: FidPad,
     feature: FeatureBody,
     crs: CrsDep,
@@ -362,7 +421,9 @@ def kans_wijzigen(
         )
     props = _kenmerken(feature.properties)
     props.pop("id", None)
-    feat = schrijf_kans(ctx, gebruiker, "wijzig", fid=fid, properties=props, geometry=geom, versie=versie)
+    feat = schrijf_kans(
+        ctx, gebruiker, "wijzig", fid=fid, properties=props, geometry=geom, versie=versie, kanaal=kanaal
+    )
     assert feat is not None
     return _antwoord(request, ctx, feat, crs=crs)
 
@@ -377,9 +438,11 @@ def kans_wijzigen(
     "Vereist If-Match met de huidige versie.",
     operation_id="kans_verwijderen",
 )
-def kans_verwijderen(ctx: ContextDep, gebruiker: GebruikerDep, fid: FidPad, if_match: IfMatch = None) -> Response:
+def kans_verwijderen(
+    ctx: ContextDep, gebruiker: GebruikerDep, kanaal: KanaalDep, fid: FidPad, if_match: IfMatch = None
+) -> Response:
     versie = _versie(if_match, ctx, fid)
-    schrijf_kans(ctx, gebruiker, "verwijder", fid=fid, versie=versie)
+    schrijf_kans(ctx, gebruiker, "verwijder", fid=fid, versie=versie, kanaal=kanaal)
     return Response(status_code=204)
 
 
@@ -395,23 +458,7 @@ def kans_verwijderen(ctx: ContextDep, gebruiker: GebruikerDep, fid: FidPad, if_m
 def kans_historie(ctx: ContextDep, gebruiker: GebruikerDep, fid: FidPad) -> Response:
     store = ctx.werkruimte.store
     store.get("kansen", fid, met_verwijderd=True)
-    df = store.history(fid)
-    regels = []
-    for rij in df.to_dict("records"):
-        regels.append(
-            {
-                "kans_id": str(rij["kans_id"]),
-                "versie": None
-                if rij["versie"] is None or (isinstance(rij["versie"], float) and math.isnan(rij["versie"]))
-                else int(rij["versie"]),
-                "actie": str(rij["actie"]),
-                "gebruiker": rij["gebruiker"],
-                "tijdstip": rij["tijdstip"],
-                "kanaal": rij["kanaal"],
-                "wijzigingen": rij["wijzigingen"],
-                "momentopname": rij["momentopname"],
-            }
-        )
+    regels = [{k: v for k, v in r.items() if k != "samenvatting"} for r in historie_regels(store.history(fid))]
     return _json(regels)
 
 
@@ -421,10 +468,60 @@ def kans_historie(ctx: ContextDep, gebruiker: GebruikerDep, fid: FidPad) -> Resp
     response_model=Feature,
     responses=_fouten(404, 409),
     summary="Verwijderde kans herstellen",
-    description="Herstel een zacht verwijderde kans; hij krijgt een nieuwe versie. 409 als hij niet verwijderd is.",
+    description="Herstel een zacht verwijderde kans; hij krijgt een nieuwe versie. 409 als hij niet verwijderd is. "
+    "Alleen voor de beheerder.",
     operation_id="kans_herstellen",
 )
-def kans_herstellen(request: Request, ctx: ContextDep, gebruiker: GebruikerDep, fid: FidPad, crs: CrsDep) -> Response:
-    feat = schrijf_kans(ctx, gebruiker, "herstel", fid=fid)
+def kans_herstellen(
+    request: Request, ctx: ContextDep, gebruiker: GebruikerDep, kanaal: KanaalDep, fid: FidPad, crs: CrsDep
+) -> Response:
+    feat = schrijf_kans(ctx, gebruiker, "herstel", fid=fid, kanaal=kanaal)
     assert feat is not None
     return _antwoord(request, ctx, feat, crs=crs)
+
+
+_HISTORIE_MEDIATYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@historie_router.get(
+    "/historie",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "De historie als bestand (Content-Disposition: attachment).",
+            "content": {
+                "application/json": {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/HistorieRegel"}}
+                },
+                "text/csv": {"schema": {"type": "string"}},
+                _HISTORIE_MEDIATYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **_fouten(400),
+    },
+    summary="Historie van alle kansen downloaden",
+    description="Elke versie van elke kans, oudste eerst: wie, wanneer, via welk kanaal (api, web, import, cli, "
+    "systeem), wat er veranderde (oude en nieuwe waarden) en een momentopname. Alleen voor de aanjager en de "
+    "beheerder. Formaat: json, csv (UTF-8, komma's) of xlsx.",
+    operation_id="historie_export",
+)
+def historie_export(
+    ctx: ContextDep,
+    gebruiker: GebruikerDep,
+    f: Annotated[Literal["json", "csv", "xlsx"], Query(description="Bestandsformaat: json, csv of xlsx.")] = "json",
+) -> Response:
+    mag_historie_exporteren(gebruiker)
+    inhoud = exporteer_historie(ctx.werkruimte.store.history(), formaat=f)
+    naam = f"kansen_historie.{f}"
+    return Response(
+        inhoud,
+        media_type=_HISTORIE_MEDIATYPES[f],
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{naam}\"; filename*=UTF-8''{quote(naam)}",
+            "Cache-Control": "no-store",
+        },
+    )

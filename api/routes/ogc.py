@@ -46,6 +46,7 @@ from api.deps import (
     LaagDep,
     LimitDep,
     OffsetDep,
+    OptioneleGebruikerDep,
 )
 from api.models import (
     Collection,
@@ -97,6 +98,8 @@ def _fouten(*codes: int) -> dict[int | str, dict[str, Any]]:
         400: "Ongeldige parameter (de melding noemt welke).",
         404: "Onbekende laag of object.",
         409: "Conflict met de opgeslagen toestand.",
+        401: "Niet aangemeld, of een ongeldig of ingetrokken API-token.",
+        403: "Uw rol mag dit niet (de melding noemt waarom), of het CSRF-token ontbreekt.",
         412: "De versie in If-Match is niet (meer) de huidige.",
         413: "Verzoek te groot.",
         428: "If-Match ontbreekt.",
@@ -178,7 +181,7 @@ def _lagen(ctx: ApiContext) -> list[tuple[LaagInfo, Laag]]:
     description="Startpagina van de OGC API Features: links naar de API-beschrijving, conformance en collecties.",
     operation_id="startpagina",
 )
-async def startpagina(request: Request, ctx: ContextDep, gebruiker: GebruikerDep) -> Response:
+async def startpagina(request: Request, ctx: ContextDep, gebruiker: OptioneleGebruikerDep) -> Response:
     basis = api_basis(request)
     regio = ctx.werkruimte.regio
     voorbeeld = " Let op: voorbeelddata, geen echte gegevens." if ctx.werkruimte.voorbeelddata else ""
@@ -226,7 +229,7 @@ async def startpagina(request: Request, ctx: ContextDep, gebruiker: GebruikerDep
     description="De OGC-conformance-klassen die deze API implementeert.",
     operation_id="conformance",
 )
-async def conformance(gebruiker: GebruikerDep) -> Response:
+async def conformance(gebruiker: OptioneleGebruikerDep) -> Response:
     return _json({"conformsTo": CONFORMANCE})
 
 

@@ -70,7 +70,7 @@ def kaart_info(werkruimte: Werkruimte, *, basis: str = "", csrf_token: str = "")
     basis
         URL prefix of the app (the ASGI ``root_path``), e.g. ``/kansenkaart``.
     csrf_token
-        Token for the page's ``csrf-token`` meta tag (filled once authentication exists).
+        The session's CSRF token for the page's ``csrf-token`` meta tag (empty without a session).
     """
     infos = werkruimte.store.layers()
     extents = {i.naam: i.extent for i in infos if i.extent is not None and i.aantal > 0}
@@ -91,8 +91,8 @@ def kaart_info(werkruimte: Werkruimte, *, basis: str = "", csrf_token: str = "")
 def kaart(request: Request, werkruimte: WerkruimteDep, gebruiker: GebruikerDep) -> HTMLResponse:
     """The map page. Small: no layer data, which ``kaart.js`` loads from ``/api`` by bbox.
 
-    Depends on :data:`~api.deps.GebruikerDep` like every API route, so that authentication
-    (issue 10) covers the page without changes here.
+    Depends on :data:`~api.deps.GebruikerDep` like every API route: without login (and reading
+    closed) a browser is sent to ``/login`` and back. The page carries the session's CSRF token.
     """
     basis = str(request.scope.get("root_path", "")).rstrip("/")
     info = kaart_info(werkruimte, basis=basis, csrf_token=_csrf_token(request))
@@ -100,7 +100,7 @@ def kaart(request: Request, werkruimte: WerkruimteDep, gebruiker: GebruikerDep) 
 
 
 def _csrf_token(request: Request) -> str:
-    """The CSRF token of the session; empty until authentication (issue 10) provides one."""
+    """The CSRF token of the session (set by :class:`api.toegang.Toegang`); empty without a session."""
     token = getattr(request.state, "csrf_token", None)
     return token if isinstance(token, str) else ""
 

@@ -27,6 +27,8 @@ from rich.table import Table
 
 from kansenkaart.cli._app import WorkspaceOption, app, console, fout, met_foutafhandeling, werkruimte_pad
 from kansenkaart.errors import KansenkaartError
+from kansenkaart.io.autorisatie import import_autorisatie
+from kansenkaart.io.gebruikers import Gebruikersdb
 from kansenkaart.io.importeren import ImportResultaat, importeer
 from kansenkaart.io.templates import schrijf_template
 from kansenkaart.io.werkruimte import Werkruimte
@@ -134,17 +136,34 @@ def importeer_bestand(
         None, "--crs", help="Coördinatenstelsel van de kolommen x/y of wkt, bijv. EPSG:28992."
     ),
     bronlaag: str | None = typer.Option(None, "--bronlaag", help="Blad (Excel) of laag (GeoPackage) om te lezen."),
+    gebruiker: str | None = typer.Option(
+        None,
+        "--gebruiker",
+        "-u",
+        help="Importeer met de rechten van dit account (rol en gemeenten); de historie noemt deze naam. "
+        "Zonder: als de gebruiker van deze computer, met alle rechten.",
+    ),
     workspace: Path | None = WorkspaceOption,
 ) -> None:
     """Importeer een bestand van een gemeente of partner (of CBS-gebieden) in een laag.
 
     Geldige rijen worden opgeslagen; afgekeurde rijen staan met de reden in BESTAND.afgekeurd.csv.
     Opnieuw importeren van hetzelfde bestand wijzigt niets. Exitcode 0: alles opgeslagen;
-    1: rijen afgekeurd; 2: bestand of opties onbruikbaar (er is niets opgeslagen).
+    1: rijen afgekeurd; 2: bestand of opties onbruikbaar, of geen rechten (er is niets opgeslagen).
+
+    Met --gebruiker gelden de rechten van dat account: een lezer mag niet importeren, een bewerker
+    alleen kansen van de eigen gemeenten (andere rijen worden afgekeurd met de reden).
     """
     settings = get_settings()
     with _fouten():
         ws = Werkruimte.open(werkruimte_pad(workspace))
+        naam, autorisatie = _gebruiker(), None
+        if gebruiker is not None:
+            account = Gebruikersdb.van_werkruimte(ws.pad).account(gebruiker)
+            if not account.actief:
+                raise fout(f"Gebruiker '{account.naam}' is uitgeschakeld en mag niet importeren.", 2)
+            naam = account.naam
+            autorisatie = import_autorisatie(ws, account.gebruiker, laag)
         try:
             groot = bestand.stat().st_size > _GROOT_BESTAND
         except OSError:
@@ -164,8 +183,9 @@ def importeer_bestand(
                 gemeente=gemeente,
                 crs=crs,
                 bronlaag=bronlaag,
-                gebruiker=_gebruiker(),
+                gebruiker=naam,
                 kanaal="import",
+                autorisatie=autorisatie,
                 max_features=settings.max_import_features,
                 max_vertices=settings.max_vertices,
                 voortgang=meld,

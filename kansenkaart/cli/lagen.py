@@ -28,6 +28,12 @@ def init(
         f"({len(ws.regio.gemeenten)} gemeenten, CRS {ws.regio.crs})."
     )
     console.print("Volgende stap: laad gebieden en lagen met 'kansenkaart import LAAG BESTAND'.")
+    console.print(
+        "Accounts: maak de eerste beheerder met 'kansenkaart gebruiker toevoegen NAAM --rol beheerder "
+        f"--workspace {pad}'. Zonder account is de kaart niet te openen (lezen zonder aanmelden staat uit).",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command("lagen")

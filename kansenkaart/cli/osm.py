@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -224,4 +225,10 @@ def demo(
         f"{' (uit de cache)' if resultaat.uit_cache.get('netwerk') else ''}."
     )
     console.print(OSM_LICENTIE)
+    console.print(
+        f"Inloggen op de kaart (rol aanjager): gebruikersnaam [bold]{resultaat.gebruiker}[/], wachtwoord "
+        f"[bold]{resultaat.wachtwoord}[/] (ook in {escape(str(pad / 'DEMO-INLOG.txt'))}). "
+        "Bekijken kan in de demo zonder aanmelden.",
+        highlight=False,
+    )
     console.print(f"Volgende stap: [bold]kansenkaart serve --workspace {pad}[/] en open de kaart in de browser.")

@@ -34,6 +34,7 @@ def serve(
     pad = werkruimte_pad(workspace)
     toepassing = create_app(werkruimte=pad, settings=get_settings())
     ws: Werkruimte = toepassing.state.kansenkaart.werkruimte
+    toegang = toepassing.state.kansenkaart.toegang
     voorbeeld = " (voorbeelddata)" if ws.voorbeelddata and "voorbeelddata" not in ws.regio.naam.lower() else ""
     basis = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}"
     console.print(
@@ -41,8 +42,15 @@ def serve(
         f"  API:          {basis}/api\n"
         f"  Documentatie: {basis}/api/docs\n"
         f"  QGIS:         nieuwe verbinding 'WFS / OGC API - Features' met URL {basis}/api\n"
-        "Stoppen: Ctrl+C"
+        f"  Aanmelden:    {basis}/login"
+        + (" (lezen kan ook zonder aanmelden)" if toegang.lezen_open else "")
+        + "\nStoppen: Ctrl+C"
     )
+    if toegang.db.aantal() == 0:
+        console.print(
+            "[bold yellow]Er zijn nog geen gebruikers.[/] Maak de eerste beheerder (in een ander venster): "
+            f"kansenkaart gebruiker toevoegen NAAM --rol beheerder --workspace {escape(str(pad))}"
+        )
     gc.collect()
     gc.freeze()  # the objects built at start-up (workspace, schemas) need no more GC passes
     uvicorn.run(toepassing, host=host, port=port, log_level="info", proxy_headers=True)

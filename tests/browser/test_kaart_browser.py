@@ -25,6 +25,7 @@ import pytest
 from api.app import create_app
 from kansenkaart.io.werkruimte import Werkruimte
 from kansenkaart.settings import Settings
+from tests._auth import WACHTWOORD, bearer, maak_account, maak_token
 from tests._browser import chromium, server, vereist_browser
 from tests.test_kaart import KANSEN, N_NULTREDEN, N_VOORZIENINGEN, bouw_kaartwerkruimte
 
@@ -34,6 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"
 TEGELS = ["*service.pdok.nl*", "*tile.openstreetmap.org*"]
 BUDGET_BYTES = 1_500_000
+GEBRUIKER = "kaart-beheerder"
 
 # Records uncaught errors and alert() calls before any script of the page runs.
 _BEWAKING = """
@@ -71,6 +73,15 @@ class Omgeving:
         self.driver.get(self.basis + "/")
         self.wacht("return window.kansenkaartKlaar === true", melding="kaart niet klaar")
         self.wacht("return window.kansenkaart.bezig === 0")
+
+    def inloggen(self, naam: str, wachtwoord: str) -> None:
+        """Log in through the login form (the map redirects there without a session)."""
+        self.driver.get(self.basis + "/")
+        self.wacht("return location.pathname === '/login'", melding="geen doorverwijzing naar /login")
+        self.typ("kk-login-naam", naam)
+        self.typ("kk-login-wachtwoord", wachtwoord)
+        self.klik("#kk-login-knop")
+        self.wacht("return location.pathname === '/' && window.kansenkaartKlaar === true", melding="niet ingelogd")
 
     def klik(self, css: str) -> None:
         from selenium.webdriver.common.by import By
@@ -118,13 +129,16 @@ class Omgeving:
 @pytest.fixture(scope="module")
 def omgeving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Omgeving]:
     ws = bouw_kaartwerkruimte(tmp_path_factory.mktemp("kaartbrowser") / "ws")
+    maak_account(ws.pad, GEBRUIKER, rol="beheerder", wachtwoord=WACHTWOORD)
     app = create_app(werkruimte=ws.pad, settings=Settings())
     with server(app) as basis, chromium(breedte=1400, hoogte=900) as driver, \
-            httpx.Client(base_url=basis, timeout=30) as http:
+            httpx.Client(base_url=basis, timeout=30, headers=bearer(maak_token(ws.pad, GEBRUIKER))) as http:
         driver.execute_cdp_cmd("Network.enable", {})
         driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": TEGELS})
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _BEWAKING})
-        yield Omgeving(basis, driver, ws, http)
+        omgeving = Omgeving(basis, driver, ws, http)
+        omgeving.inloggen(GEBRUIKER, WACHTWOORD)  # the session cookie (Secure: 127.0.0.1 counts as secure)
+        yield omgeving
 
 
 @pytest.fixture
@@ -258,7 +272,7 @@ def test_draw_save_reload_edit_and_history(kaart: Omgeving) -> None:
              kid)
     kaart.wacht("return !!document.querySelector('.leaflet-popup .kk-popup')")
     popup = kaart.js("return document.querySelector('.leaflet-popup .kk-popup').textContent")
-    assert "Hofje Zuid" in popup and "Laatst gewijzigd door anoniem op" in popup and "Hilversum" in popup
+    assert "Hofje Zuid" in popup and f"Laatst gewijzigd door {GEBRUIKER} op" in popup and "Hilversum" in popup
 
     # 5. edit from the popup, then the history shows two versions
     kaart.klik(".leaflet-popup .kk-popup-bewerken")
@@ -273,10 +287,11 @@ def test_draw_save_reload_edit_and_history(kaart: Omgeving) -> None:
     regels = kaart.js("return [...document.querySelectorAll('#kk-historie-lijst .kk-historie-regel')]"
                       ".map(e => e.textContent)")
     assert regels[0].startswith("Versie 2") and "Status: idee → verkenning" in regels[0]
-    assert "Aantal woningen: 24 → 30" in regels[0] and "door anoniem" in regels[0]
+    assert "Aantal woningen: 24 → 30" in regels[0] and f"door {GEBRUIKER}" in regels[0]
     assert regels[1].startswith("Versie 1") and "aangemaakt" in regels[1]
     historie = kaart.http.get(f"/api/collections/kansen/items/{kid}/historie").json()
     assert [h["versie"] for h in historie] == [1, 2]
+    assert {(h["gebruiker"], h["kanaal"]) for h in historie} == {(GEBRUIKER, "web")}  # the session, not a token
 
     # move the kans ("Verplaatsen"): Leaflet.draw's edit handler on a copy, saved with PATCH
     kaart.klik("#kk-kans-verplaatsen")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from kansenkaart.io import monitor as iom
+from kansenkaart.settings import Settings
 from tests._browser import chromium, server, vereist_browser
 from tests.test_monitor import bouw_werkruimte
 
@@ -28,7 +29,8 @@ def pagina(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]
     iom.leg_peildatum_vast(ws, peildatum="2026-01-01")
     k1 = ws.store.get("kansen", "K1")
     ws.store.update("kansen", "K1", {"status": "in voorbereiding"}, versie=k1.versie, gebruiker="t", kanaal="cli")
-    with server(create_app(werkruimte=ws.pad)) as basis, chromium() as driver:
+    with server(create_app(werkruimte=ws.pad, settings=Settings(lezen_zonder_login=True))) as basis, \
+            chromium() as driver:
         driver.get(basis + "/monitor")
         yield driver, basis
 

@@ -7,7 +7,9 @@
  *     by bounding box, only for visible layers, and again after panning/zooming;
  *   - styles them, builds popups (user text only through textContent) and the legend;
  *   - the kans form: create (after drawing), edit, move, soft delete, history;
- *   - the planner's query panel (/api/query) and the export panel.
+ *   - the planner's query panel (/api/query) and the export panel;
+ *   - the header: who is logged in (GET /api/aanmelding) and "Uitloggen" (POST /logout with the
+ *     CSRF token), or "Aanmelden" when reading is open without login.
  * Configuration comes from <script type="application/json" id="kaart-config">, written by
  * kansenkaart/kaart.py from the layer schemas: no code list is hard-coded here.
  *
@@ -168,10 +170,47 @@
   /** A Dutch message for a failed API answer. */
   function foutTekst(r) {
     if (r.status === 0) return 'Geen verbinding met de server. Uw invoer is bewaard; probeer het opnieuw.';
-    if (r.status === 401) return 'U bent niet (meer) aangemeld. Meld u aan en probeer het opnieuw; uw invoer is bewaard.';
-    if (r.status === 403) return 'U heeft geen rechten voor deze handeling. Vraag de beheerder om toegang.';
+    if (r.status === 401) {
+      return 'U bent niet (meer) aangemeld. Meld u aan (in een ander tabblad: ' + loginUrl() +
+        ') en probeer het opnieuw; uw invoer is bewaard.';
+    }
+    if (r.status === 403) {
+      // The server names the reason, e.g. the gemeente the user may not edit, or a stale CSRF token.
+      return (r.body && r.body.description) || 'U heeft geen rechten voor deze handeling. Vraag de beheerder om toegang.';
+    }
     if (r.body && r.body.description) return r.body.description;
     return 'Er ging iets mis (' + r.status + '). Probeer het opnieuw.';
+  }
+
+  function loginUrl() {
+    return (K.aanmelding && K.aanmelding.login_url) || (cfg.api.replace(/\/api$/, '') + '/login');
+  }
+
+  // ------------------------------------------------------------------ who is logged in (header)
+
+  /** Show the user and an "Uitloggen" button (a POST form with the CSRF token) in the header. */
+  function initAanmelding() {
+    var vak = $('kk-gebruiker');
+    if (!vak) return;
+    api('/aanmelding', { accept: 'application/json' }).then(function (r) {
+      if (!r.ok || !r.body) return;
+      var a = K.aanmelding = r.body;
+      leeg(vak);
+      if (a.aangemeld) {
+        var rol = a.rol + (a.gemeenten && a.gemeenten.length ? ' ' + a.gemeenten.map(gemeenteNaam).join(', ') : '');
+        vak.appendChild(el('span', { klasse: 'kk-gebruiker-naam', id: 'kk-gebruiker-naam', title: rol },
+          el('span', { klasse: 'kk-verborgen' }, 'Aangemeld als '), a.naam));
+        vak.appendChild(el('span', { klasse: 'kk-gebruiker-rol', id: 'kk-gebruiker-rol' }, ' (' + a.rol + ')'));
+        if (a.via === 'sessie') {
+          vak.appendChild(el('form', { method: 'post', action: a.logout_url, klasse: 'kk-uitloggen' },
+            el('input', { type: 'hidden', name: 'csrf_token', value: csrfToken() }),
+            el('button', { type: 'submit', klasse: 'kk-knop kk-knop-licht', id: 'kk-uitloggen' }, 'Uitloggen')));
+        }
+      } else {
+        vak.appendChild(el('a', { href: a.login_url, id: 'kk-aanmelden', klasse: 'kk-knop kk-knop-licht' }, 'Aanmelden'));
+      }
+      document.documentElement.setAttribute('data-mag-schrijven', a.mag_schrijven ? 'ja' : 'nee');
+    });
   }
 
   // ------------------------------------------------------------------ styles
@@ -1346,6 +1385,7 @@
     initKansFormulier();
     initZoeken();
     initExport();
+    initAanmelding();
     werkLegendaBij();
 
     laadZichtbare(false).then(function () {
