@@ -44,7 +44,7 @@ from typing import Literal, get_args
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from kansenkaart.errors import AuthError, ForbiddenError, LimitError, ValidationError
+from kansenkaart.errors import AuthError, ForbiddenError, TeVeelPogingenError, ValidationError
 
 __all__ = [
     "ANONIEM",
@@ -105,13 +105,6 @@ _ROL_NL: dict[str, str] = {
     "bewerker": "bewerker (kansen van de eigen gemeenten bewerken)",
     "lezer": "lezer (alleen lezen)",
 }
-
-
-class TeVeelPogingenError(LimitError):
-    """Too many failed login attempts (HTTP 429 with ``Retry-After``).
-
-    ``details["retry_after"]`` holds the number of seconds to wait.
-    """
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ __all__ = [
     "AuthError",
     "BadFileError",
     "CRSError",
-    "DownloadError",
     "ConflictError",
+    "DownloadError",
     "ForbiddenError",
     "KansenkaartError",
     "LimitError",
@@ -22,6 +22,7 @@ __all__ = [
     "NotFoundError",
     "PreconditionError",
     "RegionError",
+    "TeVeelPogingenError",
     "UnknownLayerError",
     "ValidationError",
 ]
@@ -100,3 +101,10 @@ class NetworkError(KansenkaartError):
 
 class DownloadError(KansenkaartError):
     """An online source (PDOK, Overpass) could not be reached or answered with an error."""
+
+
+class TeVeelPogingenError(LimitError):
+    """Too many failed login attempts (HTTP 429 with ``Retry-After``).
+
+    ``details["retry_after"]`` holds the number of seconds to wait.
+    """
