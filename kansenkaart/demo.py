@@ -320,7 +320,7 @@ def maak_demo_lagen(
     niet_wonen = met_gemeentecode(niet_wonen.assign(gemeentecode=None), lagen["gemeenten"])
     niet_wonen = niet_wonen[niet_wonen["gemeentecode"].notna()].reset_index(drop=True)
     lagen["nieuwbouwplannen"] = _plannen(niet_wonen, rng, crs)
-    lagen["kansen"] = _kansen(lagen, woon, niet_wonen, rng, crs)
+    lagen["kansen"] = _kansen({**lagen, "voorzieningen": voorzieningen}, woon, niet_wonen, rng, crs)
 
     # Voorzieningen: the real OSM ones, plus the example zorgcentra (OSM has no nursing homes here).
     vz = met_gemeentecode(voorzieningen[[*KOLOMMEN, voorzieningen.geometry.name]], lagen["gemeenten"])
@@ -498,9 +498,22 @@ def _kansen(lagen: dict[str, gpd.GeoDataFrame], woon: gpd.GeoDataFrame, sites: g
         kans(f"Geclusterd wonen in {p['naam']}", "nieuwbouw", "geclusterd",
              max(12, int(p["aantal_nultreden"])), "idee", p["gemeentecode"], p.geometry,
              "Deel van het nieuwbouwplan als hofje met gemeenschappelijke ruimte.")
+    # A clustered-housing kans in the home nearest to a real (OSM) ontmoetingsruimte: the planners'
+    # example question "geclusterd-kans binnen 100 m van een ontmoetingsruimte" then has an answer.
+    voorz = lagen.get("voorzieningen")
+    if voorz is not None and len(woon):
+        ontm = voorz[voorz["categorie"] == "ontmoetingsruimte"].sort_values("id")
+        if len(ontm):
+            o = ontm.iloc[0]
+            punten = gpd.GeoSeries(woon["punt"].to_numpy(), crs=crs)
+            i = int(np.argmin(punten.distance(o.geometry).to_numpy()))
+            naam_o = o["naam"] if isinstance(o["naam"], str) and o["naam"] else "de ontmoetingsruimte"
+            kans(f"Hofje bij {naam_o}", "aanpassing bestaande voorraad", "geclusterd", 14, "idee",
+                 woon.at[i, "gemeentecode"], woon.at[i, "punt"],
+                 "Seniorenwoningen rond de bestaande ontmoetingsruimte om de hoek clusteren.")
     gebruikt = {str(p["naam"]) for _, p in plannen.iterrows()}
     for _, s in sites.iterrows():
-        if len(rijen) >= 6:
+        if len(rijen) >= 7:
             break
         if s["gebruik"] in ("office", "government", "hotel") or s["building"] in ("office", "commercial"):
             naam = f"Transformatie {s['naam'] if isinstance(s['naam'], str) else 'kantoorpand'}"
@@ -509,7 +522,7 @@ def _kansen(lagen: dict[str, gpd.GeoDataFrame], woon: gpd.GeoDataFrame, sites: g
             gebruikt.add(naam)
             kans(naam, "transformatie", "nultreden", int(rng.integers(15, 40)), "verkenning", s["gemeentecode"],
                  s.geometry, "Leegkomend kantoor ombouwen tot nultredenwoningen.")
-    if len(rijen) < 6 and len(woon):
+    if len(rijen) < 7 and len(woon):
         i = int(np.argmax(woon["woningen"].to_numpy()))
         kans("Woningsplitsing grote woningen", "woningsplitsing", "nultreden", 8, "idee", woon.at[i, "gemeentecode"],
              woon.at[i, "punt"], "Grote benedenwoningen splitsen in kleinere nultredenwoningen.")
@@ -570,9 +583,14 @@ def bouw_demo(
     *,
     seed: int = 2024,
     opnieuw: bool = True,
+    met_analyse: bool = True,
     voortgang: Callable[[str], None] | None = None,
 ) -> DemoResultaat:
     """Build the demo workspace in folder ``pad`` from the Helsinki extract (offline).
+
+    With ``met_analyse`` (default) the derived layers are computed too, so that the map opens with
+    everything on it: ``bereikbaarheid`` and ``vlekkenplan`` (:func:`kansenkaart.io.vlekkenplan.bereken_vlekkenplan`)
+    and ``geschiktheid`` with the geclusterd profile (:func:`kansenkaart.io.score.bereken_geschiktheid`).
 
     An existing demo workspace in ``pad`` is replaced (``opnieuw=True``); its ``cache/`` is kept,
     so a second build reads the walking network and OSM voorzieningen from the cache. A workspace
@@ -622,10 +640,18 @@ def bouw_demo(
     partner = lagen["voorzieningen"][lagen["voorzieningen"]["bron"] != "OSM"]
     ws.store.replace_layer("voorzieningen", partner)
     rapport = laad_in_werkruimte(ws, resultaat)
+    if met_analyse:
+        from kansenkaart.io.score import bereken_geschiktheid
+        from kansenkaart.io.vlekkenplan import bereken_vlekkenplan
+
+        meld("Vlekkenplan berekenen (loopafstanden en loopzones)")
+        bereken_vlekkenplan(ws, netwerk=resultaat.netwerk)
+        meld("Geschiktheid berekenen (profiel geclusterd)")
+        bereken_geschiktheid(ws, profiel="geclusterd", netwerk=resultaat.netwerk)
     ws.store.set_meta("voorbeelddata", "ja")
     ws.store.set_meta("demo_seed", str(seed))
     ws.store.set_meta("lezen_zonder_login", "ja")
-    aantallen = {naam: int(ws.store.count(naam)) for naam in lagen}
+    aantallen = {info.naam: info.aantal for info in ws.store.layers()}
     ws.store.close()
     wachtwoord = _demo_account(p)
     return DemoResultaat(p, aantallen, rapport.netwerk, rapport.uit_cache, DEMO_GEBRUIKER, wachtwoord)
