@@ -3,7 +3,7 @@
 Pure analysis: frames in, frames out, no I/O except reading a profile file. The workspace
 wiring (reading layers, walking distances from the vlekkenplan engine, storing the layer
 ``geschiktheid``) lives in :mod:`kansenkaart.io.score`. Every rule below is also written out
-in ``docs/readme/geschiktheid.md``.
+in the README section "Geschiktheid".
 
 The score
 ---------

@@ -3,7 +3,7 @@
 Pure analysis (no I/O): layers and tables in, frames and a :class:`Monitorstand` out. The
 workspace wiring, persistence of peildata and the presentation live in
 :mod:`kansenkaart.io.monitor`. Every definition below is also written out in the README
-section "Regionale monitor" (``docs/readme/monitor.md``).
+section "Regionale monitor" of the README.
 
 Counting rules, in short
 ------------------------

@@ -132,7 +132,7 @@ def test_controle_publieke_api_vangt_omwegen() -> None:
 
 
 def test_readmes_linken_elk_notebook() -> None:
-    for readme in (NOTEBOOKS_DIR / "README.md", REPO / "docs" / "readme" / "notebooks.md"):
+    for readme in (NOTEBOOKS_DIR / "README.md", REPO / "README.md"):
         tekst = readme.read_text(encoding="utf-8")
         for naam in VERWACHT:
             assert f"{naam}.ipynb" in tekst, f"{readme.relative_to(REPO)} noemt {naam}.ipynb niet"
