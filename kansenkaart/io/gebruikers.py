@@ -29,8 +29,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +51,7 @@ from kansenkaart.auth import (
     wachtwoord_nep_controle,
 )
 from kansenkaart.errors import AuthError, ConflictError, NotFoundError, ValidationError
+from kansenkaart.io._sqlite import Verbindingen
 
 __all__ = [
     "BESTAND",
@@ -165,6 +166,10 @@ def _gemeenten(tekst: str | None) -> tuple[str, ...]:
     return tuple(g for g in (tekst or "").split(",") if g)
 
 
+def _foreign_keys(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA foreign_keys=ON")
+
+
 class Gebruikersdb:
     """The accounts database of a workspace.
 
@@ -184,7 +189,9 @@ class Gebruikersdb:
         self.pad = Path(pad)
         self.busy_timeout_ms = busy_timeout_ms
         self.klok = klok
-        self._local = threading.local()
+        self._verbindingen = Verbindingen(
+            self.pad, busy_timeout_ms=busy_timeout_ms, bij_openen=_foreign_keys
+        )
         self._bijgewerkt: dict[str, float] = {}
         self._bijgewerkt_slot = threading.Lock()
         if not self.pad.exists():
@@ -210,36 +217,15 @@ class Gebruikersdb:
     # ------------------------------------------------------------------ connections
 
     def _connect(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.pad, timeout=self.busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
-            )
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
-        return conn
+        return self._verbindingen.connect()
 
     def close(self) -> None:
         """Close this thread's connection."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._verbindingen.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+        return self._verbindingen.schrijf()
 
     def integrity_check(self) -> list[str]:
         """SQLite's integrity check; the problems (empty when sound)."""

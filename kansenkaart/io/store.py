@@ -20,10 +20,9 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -46,6 +45,7 @@ from kansenkaart.errors import (
 )
 from kansenkaart.io import _gpkg
 from kansenkaart.io._gpkg import quote
+from kansenkaart.io._sqlite import Verbindingen
 from kansenkaart.schemas import LAGEN, Laag, Veld, laag
 
 __all__ = [
@@ -314,7 +314,9 @@ class GeoPackageStore:
         if not self.path.exists():
             raise NotFoundError(f"Werkruimtebestand {self.path} bestaat niet.")
         self.busy_timeout_ms = busy_timeout_ms
-        self._local = threading.local()
+        self._verbindingen = Verbindingen(
+            self.path, busy_timeout_ms=busy_timeout_ms, bij_openen=_gpkg.register_functions
+        )
         crs_text = self.get_meta("crs")
         if crs_text is None:
             raise ValidationError(f"{self.path} is geen kansenkaart-werkruimte (metadata ontbreekt).")
@@ -381,37 +383,15 @@ class GeoPackageStore:
             conn.execute(f"CREATE INDEX {quote('idx_' + schema.naam + '_bron')} ON {quote(schema.naam)}(bron, bron_id)")
 
     def _connect(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
-            )
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            _gpkg.register_functions(conn)
-            self._local.conn = conn
-        return conn
+        return self._verbindingen.connect()
 
     def close(self) -> None:
         """Close this thread's connection."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._verbindingen.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction: BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
-        conn = self._connect()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+        return self._verbindingen.schrijf()
 
     # ------------------------------------------------------------------ metadata
 
@@ -771,6 +751,23 @@ class GeoPackageStore:
         if schema.afgeleid:
             raise ValidationError(f"Laag '{naam}' wordt berekend en kan niet met de hand worden bewerkt.")
         self._check_fields(schema, properties)
+        with self._write() as conn:
+            feat = self._insert_new(conn, schema, properties, geometry, gebruiker=gebruiker, kanaal=kanaal)
+            _gpkg.update_extent(conn, naam)
+        return feat
+
+    def _insert_new(
+        self,
+        conn: sqlite3.Connection,
+        schema: Laag,
+        properties: Mapping[str, Any],
+        geometry: BaseGeometry | None,
+        *,
+        gebruiker: str,
+        kanaal: str,
+    ) -> Feature:
+        """Insert one new feature inside an open transaction; kansen get audit fields and a history row."""
+        naam = schema.naam
         props = {k: v for k, v in properties.items() if k not in _AUDIT}
         fid = str(props.get("id") or uuid.uuid4().hex)
         props["id"] = fid
@@ -784,28 +781,15 @@ class GeoPackageStore:
                 gewijzigd_op=stamp,
                 verwijderd=False,
             )
-        geom = _normalise_geometry(geometry, schema)
-        with self._write() as conn:
-            if conn.execute(f"SELECT 1 FROM {quote(naam)} WHERE id = ?", (fid,)).fetchone():
-                raise ConflictError(f"Id '{fid}' bestaat al in laag '{naam}'.", details={"id": fid})
-            self._insert_rows(conn, naam, [props], [geom])
-            feat = self._get(conn, naam, fid)
-            if naam == "kansen":
-                self._log(
-                    conn,
-                    feat,
-                    "aangemaakt",
-                    {
-                        k: [None, _plain(v)]
-                        for k, v in props.items()
-                        if k not in _AUDIT and k != "id" and not _is_missing(v)
-                    },
-                    gebruiker,
-                    kanaal,
-                    stamp,
-                    geometrie_gewijzigd=True,
-                )
-            _gpkg.update_extent(conn, naam)
+        if conn.execute(f"SELECT 1 FROM {quote(naam)} WHERE id = ?", (fid,)).fetchone():
+            raise ConflictError(f"Id '{fid}' bestaat al in laag '{naam}'.", details={"id": fid})
+        self._insert_rows(conn, naam, [props], [_normalise_geometry(geometry, schema)])
+        feat = self._get(conn, naam, fid)
+        if naam == "kansen":
+            nieuw = {
+                k: [None, _plain(v)] for k, v in props.items() if k not in _AUDIT and k != "id" and not _is_missing(v)
+            }
+            self._log(conn, feat, "aangemaakt", nieuw, gebruiker, kanaal, stamp, geometrie_gewijzigd=True)
         return feat
 
     @staticmethod
@@ -1039,38 +1023,9 @@ class GeoPackageStore:
                 keyvals = [_to_sql(rec.get(k), "TEXT") for k in key]
                 row = conn.execute(f"SELECT id FROM {quote(naam)} WHERE {where}", keyvals).fetchone()
                 if row is None:
-                    props = {k: v for k, v in rec.items() if k not in _AUDIT}
-                    props["id"] = str(props.get("id") or uuid.uuid4().hex)
-                    stamp = nu()
-                    if naam == "kansen":
-                        props.update(
-                            versie=1,
-                            aangemaakt_door=gebruiker,
-                            aangemaakt_op=stamp,
-                            gewijzigd_door=gebruiker,
-                            gewijzigd_op=stamp,
-                            verwijderd=False,
-                        )
-                    g = _normalise_geometry(geom, schema)
-                    self._insert_rows(conn, naam, [props], [g])
-                    if naam == "kansen":
-                        feat = self._get(conn, naam, props["id"])
-                        self._log(
-                            conn,
-                            feat,
-                            "aangemaakt",
-                            {
-                                k: [None, _plain(v)]
-                                for k, v in props.items()
-                                if k not in _AUDIT and k != "id" and not _is_missing(v)
-                            },
-                            gebruiker,
-                            kanaal,
-                            stamp,
-                            geometrie_gewijzigd=True,
-                        )
+                    feat = self._insert_new(conn, schema, rec, geom, gebruiker=gebruiker, kanaal=kanaal)
                     nieuw += 1
-                    ids.append(props["id"])
+                    ids.append(feat.id)
                 else:
                     fid = str(row[0])
                     props = {k: v for k, v in rec.items() if k not in _AUDIT and k != "id"}
