@@ -57,10 +57,12 @@ from kansenkaart.regio import DOELGROEPEN, Regio
 
 __all__ = [
     "AANBOD_DOELGROEPEN",
+    "INDICATOREN",
     "INDICATOR_KOLOMMEN",
     "PIJPLIJN_STATUSSEN",
     "REGIO",
     "RUBRIEKEN",
+    "SPREIDING_INDICATOREN",
     "Monitorstand",
     "Spreiding",
     "Verschil",
@@ -102,6 +104,18 @@ _PIJPLIJN_KOLOMMEN: dict[str, str] = {
     "plan zacht": "plannen_zacht",
 }
 
+INDICATOREN: tuple[str, ...] = (
+    "behoefte",
+    "gerealiseerd",
+    *_PIJPLIJN_KOLOMMEN.values(),
+    "pijplijn",
+    "dekking",
+    "realisatiegraad",
+    "restopgave",
+    "restopgave_na_realisatie",
+)
+"""The numeric indicators per gemeente × doelgroep, in order."""
+
 INDICATOR_KOLOMMEN: tuple[str, ...] = (
     "gemeentecode",
     "gemeente",
@@ -110,13 +124,7 @@ INDICATOR_KOLOMMEN: tuple[str, ...] = (
     "behoefte_status",
     "behoefte_bron",
     "behoefte_toelichting",
-    "gerealiseerd",
-    *_PIJPLIJN_KOLOMMEN.values(),
-    "pijplijn",
-    "dekking",
-    "realisatiegraad",
-    "restopgave",
-    "restopgave_na_realisatie",
+    *INDICATOREN[1:],
 )
 """Columns of :func:`indicatoren`, in order."""
 
@@ -132,9 +140,7 @@ _TELLING_KOLOMMEN = (
     "reden",
 )
 _KANS_KOLOMMEN = ("id", "naam", "gemeentecode", "doelgroep", "status", "aantal_woningen")
-_SPREIDING_KOLOMMEN = (
-    "gemeentecode",
-    "gemeente",
+SPREIDING_INDICATOREN: tuple[str, ...] = (
     "aanbod",
     "aanbod_met_pijplijn",
     "inwoners_75plus",
@@ -146,6 +152,8 @@ _SPREIDING_KOLOMMEN = (
     "woningen_per_1000_75plus",
     "woningen_per_1000_65plus",
 )
+"""The spread (fair share) indicators per gemeente, in order."""
+_SPREIDING_KOLOMMEN = ("gemeentecode", "gemeente", *SPREIDING_INDICATOREN)
 _INT_KOLOMMEN = frozenset(
     {
         "behoefte",

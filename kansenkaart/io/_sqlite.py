@@ -8,6 +8,7 @@ so that an acknowledged write survives a killed process, and write transactions 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -77,3 +78,28 @@ class Verbindingen:
             raise
         else:
             conn.execute("COMMIT")
+
+    def integriteit(self) -> list[str]:
+        """SQLite's integrity check: the problems found (empty when the file is sound)."""
+        rows = [r[0] for r in self.connect().execute("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
+    def backup(self, dest: Path, *, modus: int | None = None) -> Path:
+        """Write a consistent copy to ``dest`` with SQLite's online backup (safe while others write).
+
+        The copy is one self-contained file (rollback journal, no WAL side files), written to a
+        temporary name first and then moved into place; ``modus`` sets its permissions (e.g. 0o600).
+        """
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        tmp.unlink(missing_ok=True)
+        if modus is not None:
+            os.close(os.open(tmp, os.O_CREAT | os.O_WRONLY, modus))
+        target = sqlite3.connect(tmp)
+        try:
+            self.connect().backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            target.close()
+        tmp.replace(dest)
+        return dest

@@ -229,25 +229,11 @@ class Gebruikersdb:
 
     def integrity_check(self) -> list[str]:
         """SQLite's integrity check; the problems (empty when sound)."""
-        rows = [r[0] for r in self._connect().execute("PRAGMA integrity_check")]
-        return [] if rows == ["ok"] else rows
+        return self._verbindingen.integriteit()
 
     def backup(self, dest: str | Path) -> Path:
-        """A consistent copy at ``dest`` (SQLite online backup; safe while the server runs)."""
-        d = Path(dest)
-        d.parent.mkdir(parents=True, exist_ok=True)
-        tmp = d.with_name(d.name + ".tmp")
-        tmp.unlink(missing_ok=True)
-        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
-        target = sqlite3.connect(tmp)
-        try:
-            self._connect().backup(target)
-            target.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            target.close()
-        tmp.replace(d)
-        return d
+        """A consistent copy at ``dest`` (SQLite online backup; safe while the server runs), mode 0600."""
+        return self._verbindingen.backup(Path(dest), modus=0o600)
 
     # ------------------------------------------------------------------ secret key
 

@@ -40,8 +40,10 @@ from kansenkaart.io.store import nu
 from kansenkaart.io.werkruimte import Werkruimte
 from kansenkaart.monitor import (
     AANBOD_DOELGROEPEN,
+    INDICATOREN,
     PIJPLIJN_STATUSSEN,
     REGIO,
+    SPREIDING_INDICATOREN,
     Monitorstand,
     Verschil,
     bereken_stand,
@@ -822,18 +824,7 @@ def _xlsx(ov: Overzicht, doel: Path | IO[bytes]) -> None:
         "doelgroep",
         "behoefte",
         "behoefte_status",
-        "gerealiseerd",
-        "kansen_idee",
-        "kansen_verkenning",
-        "kansen_in_voorbereiding",
-        "kansen_in_uitvoering",
-        "plannen_hard",
-        "plannen_zacht",
-        "pijplijn",
-        "dekking",
-        "realisatiegraad",
-        "restopgave",
-        "restopgave_na_realisatie",
+        *INDICATOREN[1:],
         "behoefte_bron",
         "behoefte_toelichting",
     ]
@@ -863,23 +854,8 @@ def _csv_rijen(ov: Overzicht) -> pd.DataFrame:
     st = ov.stand
     p = st.peildatum.isoformat()
     rows: list[dict[str, Any]] = []
-    ind_namen = [
-        "behoefte",
-        "gerealiseerd",
-        "kansen_idee",
-        "kansen_verkenning",
-        "kansen_in_voorbereiding",
-        "kansen_in_uitvoering",
-        "plannen_hard",
-        "plannen_zacht",
-        "pijplijn",
-        "dekking",
-        "realisatiegraad",
-        "restopgave",
-        "restopgave_na_realisatie",
-    ]
     for rec in st.indicatoren.to_dict("records"):
-        for ind in ind_namen:
+        for ind in INDICATOREN:
             rows.append(
                 {
                     "peildatum": p,
@@ -891,20 +867,8 @@ def _csv_rijen(ov: Overzicht) -> pd.DataFrame:
                     "status": rec["behoefte_status"] if ind == "behoefte" else "",
                 }
             )
-    sp_namen = [
-        "aanbod",
-        "aanbod_met_pijplijn",
-        "inwoners_75plus",
-        "inwoners_65plus",
-        "aandeel_aanbod",
-        "aandeel_aanbod_met_pijplijn",
-        "aandeel_bevolking",
-        "verschil_aandeel",
-        "woningen_per_1000_75plus",
-        "woningen_per_1000_65plus",
-    ]
     for rec in st.spreiding.tabel.to_dict("records"):
-        for ind in sp_namen:
+        for ind in SPREIDING_INDICATOREN:
             rows.append(
                 {
                     "peildatum": p,

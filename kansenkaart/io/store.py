@@ -424,23 +424,11 @@ class GeoPackageStore:
 
     def integrity_check(self) -> list[str]:
         """Run SQLite's integrity check; return the problems (empty when sound)."""
-        rows = [r[0] for r in self._connect().execute("PRAGMA integrity_check")]
-        return [] if rows == ["ok"] else rows
+        return self._verbindingen.integriteit()
 
     def backup(self, dest: str | Path) -> Path:
         """Write a consistent copy of the store to ``dest`` (safe while others write)."""
-        d = Path(dest)
-        d.parent.mkdir(parents=True, exist_ok=True)
-        tmp = d.with_name(d.name + ".tmp")
-        tmp.unlink(missing_ok=True)
-        target = sqlite3.connect(tmp)
-        try:
-            self._connect().backup(target)
-            target.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            target.close()
-        tmp.replace(d)
-        return d
+        return self._verbindingen.backup(Path(dest))
 
     # ------------------------------------------------------------------ layers
 
