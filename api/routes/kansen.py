@@ -349,6 +349,37 @@ def kans_maken(
     return _antwoord(request, ctx, feat, crs=crs, status_code=201)
 
 
+def _bestaande_kans_schrijven(
+    request: Request,
+    ctx: ApiContext,
+    gebruiker: Gebruiker,
+    kanaal: Kanaal,
+    fid: str,
+    feature: FeatureIn,
+    crs: CrsKeuze,
+    if_match: str | None,
+    content_crs: str | None,
+    *,
+    actie: Actie,
+) -> Response:
+    """PUT (``vervang``: geometry required) and PATCH (``wijzig``: geometry optional) of one kans."""
+    versie = _versie(if_match, ctx, fid)
+    geom = None
+    if actie == "vervang" or feature.geometry is not None:
+        geom = _geometrie(
+            feature.geometry,
+            schema=_schema("kansen"),
+            content_crs=_content_crs(ctx, content_crs),
+            store_crs=ctx.store_crs,
+            max_vertices=ctx.settings.max_vertices,
+        )
+    props = _kenmerken(feature.properties)
+    props.pop("id", None)
+    feat = schrijf_kans(ctx, gebruiker, actie, fid=fid, properties=props, geometry=geom, versie=versie, kanaal=kanaal)
+    assert feat is not None
+    return _antwoord(request, ctx, feat, crs=crs)
+
+
 @router.put(
     "/{fid}",
     response_class=GeoJSONResponse,
@@ -369,22 +400,9 @@ def kans_vervangen(
     if_match: IfMatch = None,
     content_crs: ContentCrs = None,
 ) -> Response:
-    versie = _versie(if_match, ctx, fid)
-    schema = _schema("kansen")
-    geom = _geometrie(
-        feature.geometry,
-        schema=schema,
-        content_crs=_content_crs(ctx, content_crs),
-        store_crs=ctx.store_crs,
-        max_vertices=ctx.settings.max_vertices,
+    return _bestaande_kans_schrijven(
+        request, ctx, gebruiker, kanaal, fid, feature, crs, if_match, content_crs, actie="vervang"
     )
-    props = _kenmerken(feature.properties)
-    props.pop("id", None)
-    feat = schrijf_kans(
-        ctx, gebruiker, "vervang", fid=fid, properties=props, geometry=geom, versie=versie, kanaal=kanaal
-    )
-    assert feat is not None
-    return _antwoord(request, ctx, feat, crs=crs)
 
 
 @router.patch(
@@ -408,24 +426,9 @@ def kans_wijzigen(
     if_match: IfMatch = None,
     content_crs: ContentCrs = None,
 ) -> Response:
-    versie = _versie(if_match, ctx, fid)
-    schema = _schema("kansen")
-    geom = None
-    if feature.geometry is not None:
-        geom = _geometrie(
-            feature.geometry,
-            schema=schema,
-            content_crs=_content_crs(ctx, content_crs),
-            store_crs=ctx.store_crs,
-            max_vertices=ctx.settings.max_vertices,
-        )
-    props = _kenmerken(feature.properties)
-    props.pop("id", None)
-    feat = schrijf_kans(
-        ctx, gebruiker, "wijzig", fid=fid, properties=props, geometry=geom, versie=versie, kanaal=kanaal
+    return _bestaande_kans_schrijven(
+        request, ctx, gebruiker, kanaal, fid, feature, crs, if_match, content_crs, actie="wijzig"
     )
-    assert feat is not None
-    return _antwoord(request, ctx, feat, crs=crs)
 
 
 @router.delete(
