@@ -13,6 +13,12 @@ soon as *any* other connection commits to the file, whether a write through this
 web map, or ``kansenkaart import`` in another process. Any change drops everything; writes
 are rare and a layer is reloaded on its next read. Layers larger than ``max_objecten`` are
 not cached (read from the store each time).
+
+Serialised features: :meth:`Leescache.features` also keeps each row's GeoJSON Feature text per
+output variant (CRS and item URL), made on first request of that row. A page of ``items`` then
+costs an index lookup and a string join instead of a pandas selection, a reprojection and
+JSON encoding of every row; under load that is most of the difference between the
+``items_bbox`` figures before and after (see ``bench/bench_api.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -36,12 +42,17 @@ __all__ = ["Leescache"]
 
 T = TypeVar("T")
 
+_MAX_VARIANTEN = 8
+"""Output variants (CRS x item URL) whose Feature texts are kept per layer; older ones are dropped."""
+
 
 @dataclass(frozen=True)
 class _Laag:
     frame: gpd.GeoDataFrame
     boom: shapely.STRtree
     codes_velden: frozenset[str]
+    teksten: dict[Any, dict[int, str]] = field(default_factory=dict)
+    """Serialised features per output variant: variant key -> {row position: Feature text}."""
 
 
 class Leescache:
@@ -153,6 +164,40 @@ class Leescache:
         if laag is None or any(v not in laag.frame.columns for v in (filters or {})):
             return self.store.count(naam, bbox=bbox, filters=filters)
         return len(self._posities(laag, bbox, filters))
+
+    def pagina(
+        self,
+        naam: str,
+        *,
+        bbox: tuple[float, float, float, float] | None,
+        filters: Mapping[str, Any] | None,
+        limit: int,
+        offset: int,
+        variant: Any,
+        maak: Callable[[gpd.GeoDataFrame], list[str]],
+    ) -> tuple[int, list[str]] | None:
+        """One page of serialised features: ``(numberMatched, Feature texts)``, or ``None`` if not cached.
+
+        Selection and order are those of :meth:`query`. ``maak`` serialises a frame of rows (in
+        order); it runs only for rows of the page not made before in this ``variant``, which
+        must capture everything the text depends on (output CRS, item URL).
+        """
+        laag = self._laag(naam)
+        if laag is None or any(v not in laag.frame.columns for v in (filters or {})):
+            return None
+        pos = self._posities(laag, bbox, filters)
+        pagina = [int(p) for p in pos[offset : offset + limit]]
+        with self._lock:
+            if variant not in laag.teksten and len(laag.teksten) >= _MAX_VARIANTEN:
+                del laag.teksten[next(iter(laag.teksten))]  # oldest variant (e.g. another Host header)
+            teksten = laag.teksten.setdefault(variant, {})
+            ontbrekend = [p for p in pagina if p not in teksten]
+        if ontbrekend:
+            nieuw = maak(laag.frame.iloc[ontbrekend])
+            with self._lock:
+                teksten.update(zip(ontbrekend, nieuw, strict=True))
+        with self._lock:
+            return len(pos), [teksten[p] for p in pagina]
 
     def columns(self, naam: str) -> list[str]:
         """The attribute columns of a stored layer."""

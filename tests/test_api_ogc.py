@@ -520,6 +520,46 @@ def test_cache_answers_like_the_store(werkruimte_pad: Path, url: str) -> None:
     assert antwoorden[0] == antwoorden[1]
 
 
+def _zonder_tijd(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "timeStamp"}
+
+
+def test_cache_feature_texts_per_crs_and_page_and_after_writes(tmp_path: Path) -> None:
+    """Feature texts kept per row and variant: the same rows in other CRSs and pages, and edits, stay exact."""
+    pad = tmp_path / "ws"
+    maak_werkruimte(pad)
+    urls = [
+        "/api/collections/kansen/items?limit=2",
+        f"/api/collections/kansen/items?limit=3&crs={RD}",
+        "/api/collections/kansen/items?limit=3&offset=1",  # rows 2-3 made before, row 4 new
+        f"/api/collections/kansen/items?bbox=139000,469000,140050,471000&bbox-crs={RD}",
+        f"/api/collections/kansen/items?bbox=139000,469000,140050,471000&bbox-crs={RD}&crs={RD}",
+        "/api/collections/kansen/items?doelgroep=geclusterd",
+        "/api/collections/voorzieningen/items?limit=100",
+    ]
+    cached = create_app(werkruimte=pad, settings=Settings(), netwerk=maak_netwerk(), cache=True)
+    kop = bearer(maak_token(pad))
+    with TestClient(cached, headers=kop) as c:
+        voor = [_zonder_tijd(c.get(u).json()) for u in urls]
+        # Editing a property that changes neither the count nor the order must still show up.
+        item = c.get("/api/collections/kansen/items/K2")
+        r = c.patch(
+            "/api/collections/kansen/items/K2",
+            json={"properties": {"naam": "Nieuwe naam"}},
+            headers={"If-Match": item.headers["ETag"]},
+        )
+        assert r.status_code == 200
+        na = [_zonder_tijd(c.get(u).json()) for u in urls]
+    with TestClient(create_app(werkruimte=pad, settings=Settings(), netwerk=maak_netwerk(), cache=False),
+                    headers=kop) as c:
+        verwacht = [_zonder_tijd(c.get(u).json()) for u in urls]
+    assert na == verwacht
+    namen = {f["id"]: f["properties"]["naam"] for f in na[0]["features"] + na[2]["features"]}
+    assert namen["K2"] == "Nieuwe naam"
+    assert voor != na  # the edit is visible in the cached answers
+    assert [len(d["features"]) for d in na[:3]] == [2, 3, 3]
+
+
 def test_cache_sees_writes_from_other_connections(tmp_path: Path) -> None:
     from kansenkaart.io.store import GeoPackageStore
 

@@ -380,10 +380,25 @@ async def objecten(
     offset: OffsetDep = 0,
 ) -> Response:
     _max_limit(ctx, limit)
-    gdf, matched = lees_pagina(ctx, schema, bbox=bbox, filters=filters, limit=limit, offset=offset)
     basis = api_basis(request)
     items_href = f"{basis}/collections/{schema.naam}/items"
-    features = features_json(gdf, naar=crs, van_uri=ctx.store_uri, item_href=items_href)
+
+    def maak(gdf: gpd.GeoDataFrame) -> list[str]:
+        return features_json(gdf, naar=crs, van_uri=ctx.store_uri, item_href=items_href)
+
+    # A cached layer answers from memory, with each row's Feature text made once per CRS and URL.
+    lezer = ctx.lezer
+    antwoord = None
+    if isinstance(lezer, Leescache) and not bbox.buiten:
+        antwoord = lezer.pagina(
+            schema.naam, bbox=bbox.store_bbox, filters=filters, limit=limit, offset=offset,
+            variant=(crs.uri, ctx.store_uri, items_href), maak=maak,
+        )
+    if antwoord is not None:
+        matched, features = antwoord
+    else:
+        gdf, matched = lees_pagina(ctx, schema, bbox=bbox, filters=filters, limit=limit, offset=offset)
+        features = maak(gdf)
     links = [_paginalink(request.url, "self", offset, limit)]
     if offset + limit < matched:
         links.append(_paginalink(request.url, "next", offset + limit, limit))
