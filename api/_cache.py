@@ -42,7 +42,7 @@ __all__ = ["Leescache"]
 
 T = TypeVar("T")
 
-_MAX_VARIANTEN = 8
+_MAX_VARIANTEN = 4
 """Output variants (CRS x item URL) whose Feature texts are kept per layer; older ones are dropped."""
 
 
