@@ -14,7 +14,7 @@ web map, or ``kansenkaart import`` in another process. Any change drops everythi
 are rare and a layer is reloaded on its next read. Layers larger than ``max_objecten`` are
 not cached (read from the store each time).
 
-Serialised features: :meth:`Leescache.features` also keeps each row's GeoJSON Feature text per
+Serialised features: :meth:`Leescache.pagina` also keeps each row's GeoJSON Feature text per
 output variant (CRS and item URL), made on first request of that row. A page of ``items`` then
 costs an index lookup and a string join instead of a pandas selection, a reprojection and
 JSON encoding of every row; under load that is most of the difference between the
@@ -108,6 +108,13 @@ class Leescache:
 
     # ------------------------------------------------------------------ reads (Provider semantics)
 
+    def _laag_voor(self, naam: str, filters: Mapping[str, Any] | None) -> _Laag | None:
+        """The cached layer, or ``None`` when it is not cached or a filter names an unknown field (store decides)."""
+        laag = self._laag(naam)
+        if laag is None or any(v not in laag.frame.columns for v in (filters or {})):
+            return None
+        return laag
+
     def _posities(
         self,
         laag: _Laag,
@@ -142,8 +149,8 @@ class Leescache:
         offset: int = 0,
     ) -> gpd.GeoDataFrame:
         """Like :meth:`GeoPackageStore.query` (without soft-deleted kansen), from memory when cached."""
-        laag = self._laag(naam)
-        if laag is None or any(v not in laag.frame.columns for v in (filters or {})):
+        laag = self._laag_voor(naam, filters)
+        if laag is None:
             return self.store.query(naam, bbox=bbox, filters=filters, limit=limit, offset=offset)
         pos = self._posities(laag, bbox, filters)
         if limit is not None:
@@ -160,8 +167,8 @@ class Leescache:
         filters: Mapping[str, Any] | None = None,
     ) -> int:
         """The number of features :meth:`query` would return without paging (exact for polygons)."""
-        laag = self._laag(naam)
-        if laag is None or any(v not in laag.frame.columns for v in (filters or {})):
+        laag = self._laag_voor(naam, filters)
+        if laag is None:
             return self.store.count(naam, bbox=bbox, filters=filters)
         return len(self._posities(laag, bbox, filters))
 
@@ -182,8 +189,8 @@ class Leescache:
         order); it runs only for rows of the page not made before in this ``variant``, which
         must capture everything the text depends on (output CRS, item URL).
         """
-        laag = self._laag(naam)
-        if laag is None or any(v not in laag.frame.columns for v in (filters or {})):
+        laag = self._laag_voor(naam, filters)
+        if laag is None:
             return None
         pos = self._posities(laag, bbox, filters)
         pagina = [int(p) for p in pos[offset : offset + limit]]

@@ -351,6 +351,38 @@ def lees_pagina(
     return store.query(schema.naam, bbox=bbox.store_bbox, filters=filters, limit=limit, offset=offset), matched
 
 
+def features_pagina(
+    ctx: ApiContext,
+    schema: Laag,
+    *,
+    bbox: BboxFilter,
+    filters: dict[str, list[Any]],
+    limit: int,
+    offset: int,
+    crs: CrsKeuze,
+    items_href: str,
+) -> tuple[int, list[str]]:
+    """One page as GeoJSON Feature texts in ``crs``: (numberMatched, features).
+
+    A cached layer answers from memory, each row's text made once per CRS and item URL
+    (:meth:`Leescache.pagina`); otherwise the page is read with :func:`lees_pagina`.
+    """
+
+    def maak(gdf: gpd.GeoDataFrame) -> list[str]:
+        return features_json(gdf, naar=crs, van_uri=ctx.store_uri, item_href=items_href)
+
+    lezer = ctx.lezer
+    if isinstance(lezer, Leescache) and not bbox.buiten:
+        antwoord = lezer.pagina(
+            schema.naam, bbox=bbox.store_bbox, filters=filters, limit=limit, offset=offset,
+            variant=(crs.uri, ctx.store_uri, items_href), maak=maak,
+        )
+        if antwoord is not None:
+            return antwoord
+    gdf, matched = lees_pagina(ctx, schema, bbox=bbox, filters=filters, limit=limit, offset=offset)
+    return matched, maak(gdf)
+
+
 @router.get(
     "/collections/{laag}/items",
     response_class=GeoJSONResponse,
@@ -383,22 +415,9 @@ async def objecten(
     basis = api_basis(request)
     items_href = f"{basis}/collections/{schema.naam}/items"
 
-    def maak(gdf: gpd.GeoDataFrame) -> list[str]:
-        return features_json(gdf, naar=crs, van_uri=ctx.store_uri, item_href=items_href)
-
-    # A cached layer answers from memory, with each row's Feature text made once per CRS and URL.
-    lezer = ctx.lezer
-    antwoord = None
-    if isinstance(lezer, Leescache) and not bbox.buiten:
-        antwoord = lezer.pagina(
-            schema.naam, bbox=bbox.store_bbox, filters=filters, limit=limit, offset=offset,
-            variant=(crs.uri, ctx.store_uri, items_href), maak=maak,
-        )
-    if antwoord is not None:
-        matched, features = antwoord
-    else:
-        gdf, matched = lees_pagina(ctx, schema, bbox=bbox, filters=filters, limit=limit, offset=offset)
-        features = maak(gdf)
+    matched, features = features_pagina(
+        ctx, schema, bbox=bbox, filters=filters, limit=limit, offset=offset, crs=crs, items_href=items_href
+    )
     links = [_paginalink(request.url, "self", offset, limit)]
     if offset + limit < matched:
         links.append(_paginalink(request.url, "next", offset + limit, limit))
