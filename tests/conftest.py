@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+# The CLI's rich consoles fix their width at import when COLUMNS is set (pytest-xdist sets it to
+# 80 in its workers). Unset, they read COLUMNS on every print, so the CLI tests' own
+# ``env={"COLUMNS": ...}`` applies however the suite is run.
+os.environ.pop("COLUMNS", None)
+
 from kansenkaart.io.werkruimte import Werkruimte
 
 REPO = Path(__file__).resolve().parents[1]

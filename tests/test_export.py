@@ -358,6 +358,17 @@ def test_cli_export_writes_file_and_reports(ws: Werkruimte, tmp_path: Path) -> N
     assert "Dudok" in data["attribution"] and "gemeente Hilversum" not in data["attribution"]
 
 
+def test_cli_report_keeps_long_paths_on_one_line(ws: Werkruimte, tmp_path: Path) -> None:
+    """A path longer than the terminal is printed whole, so it can be copied (no hard line breaks in it)."""
+    diep = tmp_path / ("map-met-een-lange-naam-" * 4) / ("nog-een-lange-submap-" * 3)
+    diep.mkdir(parents=True)
+    out = diep / "kansen-export.geojson"
+    res = CliRunner().invoke(app, ["export", "kansen", "-o", str(out), "--workspace", str(ws.pad)], terminal_width=60)
+    assert res.exit_code == 0, res.output
+    assert len(str(out)) > 60
+    assert str(out) in res.output
+
+
 def test_cli_export_to_folder_uses_dated_name(ws: Werkruimte, tmp_path: Path) -> None:
     res = CliRunner().invoke(
         app, ["export", "buurten", "-o", str(tmp_path), "--formaat", "xlsx", "--workspace", str(ws.pad)]

@@ -30,8 +30,10 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: long lines (file paths, URLs) are left to the terminal to wrap, so rich never
+# breaks a path with a hard newline that would spoil copying it.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
