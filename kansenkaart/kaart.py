@@ -28,7 +28,7 @@ from branca.element import Figure, MacroElement
 from folium.template import Template
 from markupsafe import Markup
 
-from kansenkaart.attributie import SCHEIDING, attributie
+from kansenkaart.attributie import OSM, SCHEIDING, attributie
 from kansenkaart.schemas import CATEGORIEEN, DOELGROEPEN, LAGEN, SOORTEN_KANS, STATUSSEN, Laag, Veld
 
 __all__ = [
@@ -57,7 +57,9 @@ BASISKAARTEN: dict[str, dict[str, Any]] = {
     "osm": {
         "naam": "OpenStreetMap",
         "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "attributie": "&copy; OpenStreetMap-bijdragers",
+        # Filled in below with the same HTML as the OSM part of an OSM-derived layer, so that
+        # Leaflet (which shows each distinct attribution once) names OpenStreetMap only once.
+        "attributie": "",
         "max_zoom": 19,
     },
 }
@@ -117,6 +119,7 @@ SCOREKLEUREN: tuple[tuple[float, str], ...] = (
 _NL_BBOX = (3.2, 50.7, 7.3, 53.6)
 
 _URL = re.compile(r"https?://[^\s,;|]+")
+_VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>', re.IGNORECASE)
 
 _TRANSPARANT_PIXEL = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
@@ -325,14 +328,18 @@ def _laagnaam(naam: str, titel: str) -> str:
     )
 
 
+def _bron_html(deel: str) -> str:
+    """One attribution part as HTML for Leaflet's attribution control (a URL becomes a "licentie" link)."""
+    tekst = html.escape(deel.strip())
+    return _URL.sub(lambda m: f'<a href="{m.group(0)}" target="_blank" rel="noopener">licentie</a>', tekst)
+
+
 def _attributie_html(naam: str, *, voorbeelddata: bool) -> list[str]:
     """The attribution parts of a layer as HTML for Leaflet's attribution control (links for URLs)."""
-    delen = []
-    for deel in attributie(naam, werkruimte_voorbeelddata=voorbeelddata).split(SCHEIDING):
-        tekst = html.escape(deel.strip())
-        tekst = _URL.sub(lambda m: f'<a href="{m.group(0)}" target="_blank" rel="noopener">licentie</a>', tekst)
-        delen.append(tekst)
-    return delen
+    return [_bron_html(deel) for deel in attributie(naam, werkruimte_voorbeelddata=voorbeelddata).split(SCHEIDING)]
+
+
+BASISKAARTEN["osm"]["attributie"] = _bron_html(OSM.tekst)
 
 
 # Loading: layers up to these sizes load once, whole; larger ones per bounding box of the view
@@ -518,9 +525,12 @@ def kaart_html(info: KaartInfo) -> str:
     figuur = kaart.get_root()
     assert isinstance(figuur, Figure)
     figuur.render()
+    # folium's header sets maximum-scale=1 and user-scalable=no, which stops people from enlarging
+    # the page (WCAG 1.4.4, required for Dutch government sites); kaart.html sets its own viewport.
+    kop = _VIEWPORT.sub("", figuur.header.render())
     return _templates().get_template("kaart.html").render(
         info=info,
-        folium_kop=Markup(figuur.header.render()),
+        folium_kop=Markup(kop),
         folium_kaart=Markup(figuur.html.render()),
         folium_script=Markup(figuur.script.render()),
         config=_json_script(config),

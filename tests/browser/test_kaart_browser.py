@@ -523,3 +523,20 @@ def test_page_weight_budget_on_demo(omgeving: Omgeving, demo_basis: str) -> None
     assert basis == ["OpenStreetMap"]
     assert omgeving.js("return kansenkaart.aantalOpKaart('kansen')") > 0
     assert omgeving.fouten() == []
+
+
+def test_demo_names_openstreetmap_once_and_the_page_can_be_zoomed(omgeving: Omgeving, demo_basis: str) -> None:
+    omgeving.driver.get(demo_basis + "/")
+    omgeving.wacht("return window.kansenkaartKlaar === true && window.kansenkaart.bezig === 0")
+    # people may enlarge the page (WCAG 1.4.4): folium's user-scalable=no viewport is replaced
+    viewport = omgeving.js("return [...document.querySelectorAll('meta[name=viewport]')].map(m => m.content)")
+    assert viewport == ["width=device-width, initial-scale=1"]
+    # OSM base map plus an OSM-derived layer: OpenStreetMap is credited once, with its licence link
+    _vinkje(omgeving, "voorzieningen").click()
+    omgeving.wacht("return kansenkaart.aantalOpKaart('voorzieningen') > 0")
+    tekst = omgeving.js("return document.querySelector('.leaflet-control-attribution').textContent")
+    assert tekst.count("OpenStreetMap") == 1, tekst
+    assert "ODbL" in tekst
+    links = omgeving.js("return [...document.querySelectorAll('.leaflet-control-attribution a')].map(a => a.href)")
+    assert "https://www.openstreetmap.org/copyright" in links
+    assert omgeving.fouten() == []
