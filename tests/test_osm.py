@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import bz2
 import json
+import re
+import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -100,11 +102,17 @@ STATUS = (
 
 
 class OverpassServer:
-    """A fake Overpass API: ``/api/status`` and ``/api/interpreter`` with canned JSON answers."""
+    """A fake Overpass API: ``/api/status`` and ``/api/interpreter`` with canned answers.
+
+    The walk-network query (osmnx's, JSON) gets ``overpass_netwerk.json``; the voorzieningen query
+    (``[out:xml]``) gets ``overpass_voorzieningen.osm``. ``fout`` answers every query with that HTTP
+    status; ``opmerking`` answers 200 with an error remark, as Overpass does on a server-side timeout.
+    """
 
     def __init__(self) -> None:
         self.verzoeken: list[tuple[str, str]] = []  # (path, query)
         self.fout: int | None = None
+        self.opmerking: str | None = None
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/api"
@@ -131,8 +139,13 @@ class OverpassServer:
             return 404, "text/plain", b"not found"
         if self.fout is not None:
             return self.fout, "text/html", b"<html><body>Error: runtime error: bad query</body></html>"
-        naam = "overpass_netwerk.json" if '["highway"]["area"!~"yes"]' in query else "overpass_voorzieningen.json"
-        return 200, "application/json", (FIXTURES / naam).read_bytes()
+        if query.startswith("[out:xml]"):
+            if self.opmerking is not None:
+                tekst = f'<?xml version="1.0"?><osm version="0.6"><remark> {self.opmerking} </remark></osm>'
+                return 200, "application/osm3s+xml", tekst.encode()
+            return 200, "application/osm3s+xml", (FIXTURES / "overpass_voorzieningen.osm").read_bytes()
+        assert '["highway"]["area"!~"yes"]' in query, query
+        return 200, "application/json", (FIXTURES / "overpass_netwerk.json").read_bytes()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -356,15 +369,16 @@ def test_overpass_route_against_fixture_server(tmp_path: Path, overpass: Overpas
     assert len(overpass.queries) == 2
     netwerkvraag = next(q for q in overpass.queries if "highway" in q and "area" in q)
     assert walk_filter() in netwerkvraag  # osmnx's own walk filter went to the server
-    assert "['shop'='supermarket']" in next(q for q in overpass.queries if q != netwerkvraag)
+    vraag = next(q for q in overpass.queries if q != netwerkvraag)
+    assert vraag.startswith("[out:xml]") and 'nwr["shop"~"(^|;) *(supermarket) *(;|$)"](poly:"' in vraag
 
     # Same downstream processing as the file route: the same network (without way 301, which
     # the server returns complete and the canned answer leaves out) and the same voorzieningen,
-    # except the objects with multi-valued tags that an exact Overpass query does not find.
+    # including the objects with multi-valued tags (amenity=pharmacy;doctors).
     bestand = laad_osm(KLEIN, crs=RD, cache_dir=tmp_path / "bestand")
     assert _net_osmids(r) == _net_osmids(bestand) - {301}
-    verwacht = bestand.voorzieningen[~bestand.voorzieningen["osm_id"].isin(["node/1003", "node/1014"])]
-    verwacht = verwacht.reset_index(drop=True)
+    assert {"node/1003", "node/1014"} <= set(r.voorzieningen["osm_id"])
+    verwacht = bestand.voorzieningen.copy()
     verwacht["peildatum"] = pd.Series([r.voorzieningen["peildatum"].iloc[0]] * len(verwacht), dtype=object)
     assert_geodataframe_equal(r.voorzieningen, verwacht, check_less_precise=True)
     assert r.bron.soort == "overpass" and r.bron.overpass_url == overpass.url
@@ -398,6 +412,64 @@ def test_overpass_error_is_a_dutch_message(tmp_path: Path, overpass: OverpassSer
     overpass.fout = 400
     with pytest.raises(KansenkaartError, match=r"Overpass API .* is niet bereikbaar of gaf een fout"):
         laad_osm(overpass_bron(GEBIED, overpass_url=overpass.url), crs=RD, cache_dir=tmp_path)
+    # HTTP 429 on the voorzieningen query alone: the network comes from the cache
+    overpass.fout = None
+    laad_osm(overpass_bron(GEBIED, overpass_url=overpass.url), crs=RD, cache_dir=tmp_path)
+    shutil.rmtree(tmp_path / "voorzieningen")
+    for p in (tmp_path / "overpass").glob("voorzieningen-*.osm"):
+        p.unlink()
+    overpass.fout = 429
+    aantal = len(overpass.queries)
+    with pytest.raises(KansenkaartError, match=r"Overpass API .* is niet bereikbaar of gaf een fout.*429"):
+        laad_osm(overpass_bron(GEBIED, overpass_url=overpass.url), crs=RD, cache_dir=tmp_path)
+    assert [q[:9] for q in overpass.queries[aantal:]] == ["[out:xml]"]
+
+
+def test_overpass_error_remark_is_a_dutch_message_and_nothing_is_cached(
+    tmp_path: Path, overpass: OverpassServer
+) -> None:
+    overpass.opmerking = "runtime error: Query timed out in \"query\" at line 1 after 180 seconds."
+    with pytest.raises(KansenkaartError, match=r"kon de voorzieningen niet leveren: runtime error: Query timed out"):
+        laad_osm(overpass_bron(GEBIED, overpass_url=overpass.url), crs=RD, cache_dir=tmp_path)
+    assert not list((tmp_path / "overpass").glob("voorzieningen-*"))
+    overpass.opmerking = None
+    r = laad_osm(overpass_bron(GEBIED, overpass_url=overpass.url), crs=RD, cache_dir=tmp_path)
+    assert "node/1003" in set(r.voorzieningen["osm_id"])
+
+
+def test_voorzieningen_query_selects_what_the_canned_answer_holds() -> None:
+    """The id list of overpass_voorzieningen.osm is what the query's filters select in klein.osm.
+
+    Each ``nwr[...]`` filter is evaluated with Overpass semantics (the regex with Python ``re``;
+    the pattern uses only POSIX ERE syntax, so both engines agree).
+    """
+    from osmnx._osm_xml import _overpass_json_from_xml
+
+    from kansenkaart.io._overpass import voorzieningen_query
+    from kansenkaart.voorzieningen import laad_tagmapping
+
+    vraag = voorzieningen_query(laad_tagmapping().overpass_tags(), GEBIED)
+    filters = [weg_filter(f) for f in re.findall(r'nwr((?:\["[^"]+"(?:~"[^"]*")?\])+)\(poly:', vraag)]
+    assert len(filters) == len(laad_tagmapping().overpass_tags())
+    alles = _overpass_json_from_xml(KLEIN, "utf-8")["elements"]
+    gekozen = {(e["type"], e["id"]) for e in alles if e.get("tags") and any(f(e["tags"]) for f in filters)}
+    antwoord = _overpass_json_from_xml(FIXTURES / "overpass_voorzieningen.osm", "utf-8")["elements"]
+    getagd = {(e["type"], e["id"]) for e in antwoord if e.get("tags")}
+    assert gekozen == getagd
+    assert ("node", 1003) in gekozen and ("node", 1014) in gekozen and ("node", 1009) not in gekozen
+
+
+@pytest.mark.parametrize(
+    ("waarde", "verwacht"),
+    [("pharmacy", True), ("pharmacy;doctors", True), ("doctors ; pharmacy", True), ("clinic;pharmacy", True),
+     ("pharmacy_x", False), ("xpharmacy", False), ("pharmacies", False), ("", False), ("Pharmacy", False)],
+)
+def test_waarde_regex_finds_a_value_alone_or_in_a_list(waarde: str, verwacht: bool) -> None:
+    from kansenkaart.io._overpass import waarde_regex
+
+    assert (re.search(waarde_regex(["pharmacy", "doctors"]), waarde) is not None) == verwacht
+    # metacharacters of a value are literal
+    assert re.search(waarde_regex(["a.b"]), "a.b") and not re.search(waarde_regex(["a.b"]), "axb")
 
 
 def test_overpass_bron_and_bbox_validation() -> None:
@@ -490,7 +562,8 @@ def test_cli_osm_download(werkruimte: Werkruimte, overpass: OverpassServer) -> N
                               "-w", str(werkruimte.pad)])
     assert res.exit_code == 0, res.output
     assert len(overpass.queries) == 2
-    assert Werkruimte.open(werkruimte.pad).store.count("voorzieningen") == 12
+    # the same 15 as from the file (test_cli_osm_laden), multi-valued tags included
+    assert Werkruimte.open(werkruimte.pad).store.count("voorzieningen") == 15
     # A gemeente is only known once the gemeenten layer is filled.
     res = runner.invoke(app, ["osm", "download", "--regio", "GM0402", "--overpass-url", overpass.url,
                               "-w", str(werkruimte.pad)])
@@ -506,7 +579,7 @@ def test_cli_osm_download_creates_the_workspace_of_a_region(tmp_path: Path, over
     assert res.exit_code == 0, res.output
     assert "Nieuwe werkruimte gemaakt" in res.output
     ws = Werkruimte.open(pad)
-    assert ws.regio.id == "gooi-en-vechtstreek" and ws.store.count("voorzieningen") == 12
+    assert ws.regio.id == "gooi-en-vechtstreek" and ws.store.count("voorzieningen") == 15
     # Without gemeenten the area is the region's bbox (EPSG:28992) in lon/lat.
     assert "poly:'52.1" in overpass.queries[0] or "poly:'52.2" in overpass.queries[0]
 

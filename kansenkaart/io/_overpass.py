@@ -1,4 +1,5 @@
-"""Overpass helpers: osmnx's "walk" way filter as a Python predicate, and scoped osmnx settings.
+"""Overpass helpers: osmnx's "walk" way filter as a Python predicate, scoped osmnx settings, and
+the voorzieningen query.
 
 The walking network must keep exactly the ways that osmnx's ``network_type="walk"`` keeps, for
 files as well as for Overpass. osmnx expresses that choice as an Overpass QL filter
@@ -6,18 +7,24 @@ files as well as for Overpass. osmnx expresses that choice as an Overpass QL fil
 we parse that very string into a predicate (:class:`WegFilter`) instead of re-typing it, so a new
 osmnx release with a changed filter is picked up automatically (and its text is part of the
 network cache key).
+
+The voorzieningen are asked with our own query (:func:`voorzieningen_query`) rather than osmnx's
+``features_from_polygon``: osmnx matches tag values exactly (``["amenity"="pharmacy"]``), which
+misses objects that put several values in one tag (``amenity=pharmacy;doctors``). Our query uses a
+regular expression that finds a value alone or in such a list; the answer (OSM XML) is read with
+osmnx's public ``features_from_xml``, as for files.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["WegFilter", "osmnx_instellingen", "walk_filter", "weg_filter"]
+__all__ = ["WegFilter", "osmnx_instellingen", "voorzieningen_query", "waarde_regex", "walk_filter", "weg_filter"]
 
 # One Overpass tag clause: ["key"], ["key"="v"], ["key"!="v"], ["key"~"re"], ["key"!~"re"].
 _CLAUSE = re.compile(r'\["(?P<key>[^"]+)"(?:(?P<op>!=|=|!~|~)"(?P<val>[^"]*)")?\]')
@@ -124,3 +131,57 @@ def osmnx_instellingen(
     finally:
         for k, v in oud.items():
             setattr(ox.settings, k, v)
+
+
+# Characters with a meaning in a POSIX extended regular expression (what Overpass uses).
+_ERE_SPECIAAL = re.compile(r"([.\[\]()*+?{}|^$\\])")
+
+
+def _ql_tekst(tekst: str) -> str:
+    """``tekst`` as an Overpass QL string literal (double quotes, backslash escapes)."""
+    return '"' + tekst.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def waarde_regex(waarden: Sequence[str]) -> str:
+    """A regular expression (POSIX ERE, also valid for Python ``re``) for a tag value holding one of ``waarden``.
+
+    It matches the value alone (``pharmacy``) and as an item of a ``;``-separated list
+    (``pharmacy;doctors``, ``doctors ; pharmacy``), not as part of a longer word (``pharmacy_x``).
+    """
+    if not waarden:
+        raise ValueError("waarde_regex vraagt minstens één waarde")
+    keuze = "|".join(_ERE_SPECIAAL.sub(r"\\\1", w) for w in sorted(set(waarden)))
+    return f"(^|;) *({keuze}) *(;|$)"
+
+
+def _poly_filters(gebied: Any) -> list[str]:
+    """Overpass ``(poly:"lat lon ...")`` filters for the outer rings of a (multi)polygon in lon/lat."""
+    delen = list(gebied.geoms) if hasattr(gebied, "geoms") else [gebied]
+    uit = []
+    for deel in delen:
+        coords = list(deel.exterior.coords)[:-1]
+        uit.append('(poly:"' + " ".join(f"{lat:.6f} {lon:.6f}" for lon, lat in coords) + '")')
+    return uit
+
+
+def voorzieningen_query(tags: Mapping[str, bool | Sequence[str]], gebied: Any, *, timeout_s: int = 180) -> str:
+    """The Overpass QL query for the candidate voorzieningen in ``gebied`` (WGS84 (multi)polygon).
+
+    ``tags`` is :meth:`kansenkaart.voorzieningen.TagMapping.overpass_tags`: per key ``True`` (any
+    value) or the values asked for, matched with :func:`waarde_regex`. Nodes, ways and relations
+    are returned as OSM XML with everything below them (way nodes, relation members), so that
+    ``osmnx.features_from_xml`` can build their geometry.
+    """
+    if not tags:
+        raise ValueError("voorzieningen_query vraagt minstens één tag")
+    polys = _poly_filters(gebied)
+    delen: list[str] = []
+    for sleutel, waarden in tags.items():
+        if waarden is True:
+            filt = f"[{_ql_tekst(sleutel)}]"
+        elif waarden is False:
+            continue
+        else:
+            filt = f"[{_ql_tekst(sleutel)}~{_ql_tekst(waarde_regex(list(waarden)))}]"
+        delen.extend(f"nwr{filt}{p};" for p in polys)
+    return f"[out:xml][timeout:{int(timeout_s)}];({''.join(delen)});(._;>;);out;"

@@ -24,9 +24,11 @@ How each source reaches the intermediates:
   the same graph building and geometry building (areas, multipolygons) as its Overpass readers.
   Ways cut by the edge of an extract are split at the missing nodes (pieces after the first get a
   negative id, ``-(way_id * 1000 + k)``).
-- **Overpass**: osmnx's ``graph_from_polygon(network_type="walk")`` and ``features_from_polygon``
-  with ``overpass_url`` pointed at the configured server and the osmnx HTTP cache in
-  ``<cache>/overpass``.
+- **Overpass**: osmnx's ``graph_from_polygon(network_type="walk")`` with ``overpass_url`` pointed at
+  the configured server and the osmnx HTTP cache in ``<cache>/overpass``; the voorzieningen with
+  our own query (:func:`._overpass.voorzieningen_query`, which also finds multi-valued tags such as
+  ``amenity=pharmacy;doctors``), whose OSM XML answer is kept in ``<cache>/overpass`` too and read
+  with ``features_from_xml`` like a file.
 
 Caching
 -------
@@ -38,7 +40,10 @@ cache and a changed extract is rebuilt.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -58,7 +63,7 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from kansenkaart.crs import check_crs
 from kansenkaart.errors import BadFileError, CRSError, KansenkaartError, NetworkError, NotFoundError, ValidationError
 from kansenkaart.io import _osmcache
-from kansenkaart.io._overpass import osmnx_instellingen, walk_filter, weg_filter
+from kansenkaart.io._overpass import osmnx_instellingen, voorzieningen_query, walk_filter, weg_filter
 from kansenkaart.netwerk import Netwerk, netwerk_van_graaf
 from kansenkaart.voorzieningen import (
     BRON_OSM,
@@ -450,6 +455,47 @@ def _ruw_uit_bestand(bron: OsmBron, *, mapping: TagMapping, netwerk: bool, voorz
     return ruw
 
 
+_OVERPASS_TIMEOUT_S = 180
+_OVERPASS_FOUT = re.compile(rb"<remark>\s*(.*?)\s*</remark>", re.S)
+
+
+def _overpass_voorzieningen(bron: OsmBron, *, mapping: TagMapping, map_: Path, vernieuwen: bool) -> Path:
+    """Download the candidate voorzieningen as OSM XML (kept in ``map_``, keyed by server and query).
+
+    Raises ``requests.RequestException`` for HTTP errors, and :class:`KansenkaartError` when the
+    server answers 200 with an error remark (a timeout or an out-of-memory on its side).
+    """
+    import osmnx as ox
+    import requests
+
+    assert bron.gebied is not None and bron.overpass_url is not None
+    query = voorzieningen_query(mapping.overpass_tags(), bron.gebied, timeout_s=_OVERPASS_TIMEOUT_S)
+    sleutel = hashlib.sha256(f"{bron.overpass_url}\n{query}".encode()).hexdigest()[:32]
+    pad = map_ / f"voorzieningen-{sleutel}.osm"
+    if pad.exists() and not vernieuwen:
+        return pad
+    antwoord = requests.post(
+        f"{bron.overpass_url}/interpreter",
+        data={"data": query},
+        headers={"User-Agent": str(ox.settings.http_user_agent)},
+        timeout=_OVERPASS_TIMEOUT_S + 30,
+    )
+    antwoord.raise_for_status()
+    opmerking = _OVERPASS_FOUT.search(antwoord.content)
+    if opmerking is not None and b"error" in opmerking.group(1).lower():
+        melding = opmerking.group(1).decode("utf-8", "replace").strip()
+        raise KansenkaartError(
+            f"De Overpass API ({bron.overpass_url}) kon de voorzieningen niet leveren: {melding}. Probeer het later "
+            "opnieuw, kies een andere server met --overpass-url, of laad een bestand met 'kansenkaart osm laden'.",
+            details={"url": bron.overpass_url},
+        )
+    map_.mkdir(parents=True, exist_ok=True)
+    tijdelijk = pad.with_suffix(f".{os.getpid()}.tmp")
+    tijdelijk.write_bytes(antwoord.content)
+    tijdelijk.replace(pad)
+    return pad
+
+
 def _ruw_uit_overpass(bron: OsmBron, *, mapping: TagMapping, netwerk: bool, voorzieningen: bool,
                       cache_dir: Path, vernieuwen: bool, voortgang: Voortgang) -> _Ruw:
     import osmnx as ox
@@ -471,9 +517,10 @@ def _ruw_uit_overpass(bron: OsmBron, *, mapping: TagMapping, netwerk: bool, voor
                     raise NetworkError("Overpass gaf geen wegen of paden voor voetgangers in dit gebied.") from e
             if voorzieningen:
                 voortgang(f"Voorzieningen downloaden van {bron.overpass_url}")
-                tags: dict[str, bool | str | list[str]] = dict(mapping.overpass_tags())
+                poi_pad = _overpass_voorzieningen(bron, mapping=mapping, map_=cache_dir / "overpass",
+                                                  vernieuwen=vernieuwen)
                 gebied = bron.gebied
-                ruw.features = _features(lambda: ox.features_from_polygon(gebied, tags=tags))
+                ruw.features = _features(lambda: ox.features_from_xml(poi_pad, polygon=gebied))
     except (requests.RequestException, ResponseStatusCodeError) as e:
         raise KansenkaartError(
             f"De Overpass API ({bron.overpass_url}) is niet bereikbaar of gaf een fout: {e}. Probeer het later "
