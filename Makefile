@@ -9,6 +9,7 @@ WORKSPACE ?= demo-werkruimte
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+CONSTRAINTS ?= constraints.txt
 
 .PHONY: kaart test lint typecheck bench demo clean
 
@@ -17,17 +18,17 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 kaart: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e .
 	@test -f $(WORKSPACE)/kansenkaart.gpkg || $(BIN)/kansenkaart demo --workspace $(WORKSPACE)
 	$(BIN)/kansenkaart serve --workspace $(WORKSPACE) --host $(HOST) --port $(PORT)
 
 demo: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e .
 	$(BIN)/kansenkaart demo --workspace $(WORKSPACE)
 
 test: $(BIN)/python
 	sh scripts/systeempakketten.sh
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -39,7 +40,7 @@ typecheck: $(BIN)/python
 	$(BIN)/mypy
 
 bench: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	$(BIN)/python bench/run_all.py
 
 clean:
