@@ -113,6 +113,7 @@ class OverpassServer:
         self.verzoeken: list[tuple[str, str]] = []  # (path, query)
         self.fout: int | None = None
         self.opmerking: str | None = None
+        self.afgebroken = False  # answer the voorzieningen query with truncated XML
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/api"
@@ -140,6 +141,8 @@ class OverpassServer:
         if self.fout is not None:
             return self.fout, "text/html", b"<html><body>Error: runtime error: bad query</body></html>"
         if query.startswith("[out:xml]"):
+            if self.afgebroken:
+                return 200, "application/osm3s+xml", (FIXTURES / "overpass_voorzieningen.osm").read_bytes()[:700]
             if self.opmerking is not None:
                 tekst = f'<?xml version="1.0"?><osm version="0.6"><remark> {self.opmerking} </remark></osm>'
                 return 200, "application/osm3s+xml", tekst.encode()
@@ -435,6 +438,16 @@ def test_overpass_error_remark_is_a_dutch_message_and_nothing_is_cached(
     overpass.opmerking = None
     r = laad_osm(overpass_bron(GEBIED, overpass_url=overpass.url), crs=RD, cache_dir=tmp_path)
     assert "node/1003" in set(r.voorzieningen["osm_id"])
+
+
+def test_overpass_truncated_answer_is_a_dutch_message_and_retried(tmp_path: Path, overpass: OverpassServer) -> None:
+    overpass.afgebroken = True
+    with pytest.raises(KansenkaartError, match=r"is geen geldige OSM XML"):
+        laad_osm(overpass_bron(GEBIED, overpass_url=overpass.url), crs=RD, cache_dir=tmp_path)
+    assert not list((tmp_path / "overpass").glob("voorzieningen-*"))
+    overpass.afgebroken = False
+    r = laad_osm(overpass_bron(GEBIED, overpass_url=overpass.url), crs=RD, cache_dir=tmp_path)
+    assert len(r.voorzieningen) == 15
 
 
 def test_voorzieningen_query_selects_what_the_canned_answer_holds() -> None:

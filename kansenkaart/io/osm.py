@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from xml.etree.ElementTree import ParseError as XmlParseError
+from xml.sax import SAXException
 
 import geopandas as gpd
 import networkx as nx
@@ -520,7 +522,15 @@ def _ruw_uit_overpass(bron: OsmBron, *, mapping: TagMapping, netwerk: bool, voor
                 poi_pad = _overpass_voorzieningen(bron, mapping=mapping, map_=cache_dir / "overpass",
                                                   vernieuwen=vernieuwen)
                 gebied = bron.gebied
-                ruw.features = _features(lambda: ox.features_from_xml(poi_pad, polygon=gebied))
+                try:
+                    ruw.features = _features(lambda: ox.features_from_xml(poi_pad, polygon=gebied))
+                except (XmlParseError, SAXException) as e:
+                    poi_pad.unlink(missing_ok=True)  # a retry downloads again
+                    raise KansenkaartError(
+                        f"Het antwoord van de Overpass API ({bron.overpass_url}) is geen geldige OSM XML ({e}). "
+                        "Probeer het later opnieuw of kies een andere server met --overpass-url.",
+                        details={"url": bron.overpass_url},
+                    ) from e
     except (requests.RequestException, ResponseStatusCodeError) as e:
         raise KansenkaartError(
             f"De Overpass API ({bron.overpass_url}) is niet bereikbaar of gaf een fout: {e}. Probeer het later "
