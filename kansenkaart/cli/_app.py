@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+import typer.rich_utils
 from rich.console import Console
 from rich.markup import escape
 
@@ -21,6 +23,16 @@ from kansenkaart.errors import BadFileError, KansenkaartError
 from kansenkaart.settings import get_settings
 
 __all__ = ["WorkspaceOption", "app", "console", "err_console", "fout", "werkruimte_pad"]
+
+# click's exception classes as typer uses them (recent typer releases vendor click as typer._click).
+_ck: Any = sys.modules[typer.BadParameter.__module__]
+
+# Dutch titles for the panels of --help (typer keeps them in module constants).
+typer.rich_utils.OPTIONS_PANEL_TITLE = "Opties"
+typer.rich_utils.ARGUMENTS_PANEL_TITLE = "Argumenten"
+typer.rich_utils.COMMANDS_PANEL_TITLE = "Commando's"
+typer.rich_utils.ERRORS_PANEL_TITLE = "Fout"
+typer.rich_utils.ABORTED_TEXT = "Afgebroken."
 
 app = typer.Typer(
     name="kansenkaart",
@@ -77,15 +89,121 @@ def met_foutafhandeling(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# click's messages for a wrong value (and typer's range checks), in Dutch; anything else is shown as is.
+_REDENEN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(patroon, re.IGNORECASE | re.DOTALL), vertaling)
+    for patroon, vertaling in (
+        (r"^Input should be greater than or equal to (.+?)\.?$", r"moet minstens \1 zijn"),
+        (r"^Input should be less than or equal to (.+?)\.?$", r"mag hoogstens \1 zijn"),
+        (r"^Input should be greater than (.+?)\.?$", r"moet groter zijn dan \1"),
+        (r"^Input should be less than (.+?)\.?$", r"moet kleiner zijn dan \1"),
+        (r"^Input should be a valid (?:number|float).*$", "dat is geen getal"),
+        (r"^Input should be a valid integer.*$", "dat is geen geheel getal"),
+        (r"^(.+) is not in the range (.+?)\.?$", r"\1 ligt niet in het bereik \2"),
+        (r"^'(.*)' is not a valid float.*$", r"'\1' is geen getal"),
+        (r"^'(.*)' is not a valid integer.*$", r"'\1' is geen geheel getal"),
+        (r"^'(.*)' is not a valid boolean.*$", r"'\1' is geen ja/nee-waarde"),
+        (r"^'(.*)' is not one of (.+?)\.?$", r"'\1' is geen van deze: \2"),
+        (r"^(?:Path|File|Directory) '(.*)' does not exist\.?$", r"'\1' bestaat niet"),
+        (r"^(?:Path|File) '(.*)' is a directory\.?$", r"'\1' is een map, geen bestaand"),
+        (r"^Directory '(.*)' is a file\.?$", r"'\1' is een bestand, geen map"),
+    )
+)
+_GEBRUIK: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(patroon, re.DOTALL), vertaling)
+    for patroon, vertaling in (
+        (r"^No such command '(.+)'\.?$", r"Onbekend commando '\1'."),
+        (r"^Missing command\.?$", "Geef een commando op."),
+        (r"^Got unexpected extra argument(?:s|\(s\))? \((.+)\)\.?$", r"Onverwacht extra argument: \1."),
+        (r"^Option '(.+)' requires an argument\.?$", r"Optie '\1' vraagt om een waarde."),
+        (r"^Option '(.+)' requires (\d+) arguments\.?$", r"Optie '\1' vraagt om \2 waarden."),
+        (r"^Option '(.+)' does not take a value\.?$", r"Optie '\1' neemt geen waarde."),
+    )
+)
+
+
+def _vertaal(tekst: str, tabel: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    for patroon, vertaling in tabel:
+        if patroon.match(tekst):
+            return patroon.sub(vertaling, tekst)
+    return tekst
+
+
+def _param_naam(e: Exception) -> str:
+    """How the option or argument of ``e`` is written on the command line: '--binnen', 'LAAG'."""
+    hint = getattr(e, "param_hint", None)
+    if isinstance(hint, list | tuple):
+        return " / ".join(f"'{h}'" for h in hint)
+    if hint:
+        return str(hint)
+    param = getattr(e, "param", None)
+    if param is None:
+        return ""
+    if getattr(param, "param_type_name", "") == "argument":
+        return f"'{str(param.name or '').upper()}'"
+    opts = list(getattr(param, "opts", None) or [param.name])
+    return " / ".join(f"'{o}'" for o in opts)
+
+
+def gebruiksfout(e: Exception) -> str:
+    """A Dutch message for a command-line mistake reported by click or typer (wrong option, value, ...)."""
+    if isinstance(e, _ck.NoSuchOption):
+        tekst = f"Onbekende optie: {e.option_name}."
+        if e.possibilities:
+            tekst += " Bedoelt u " + " of ".join(sorted(e.possibilities)) + "?"
+        return tekst
+    if isinstance(e, _ck.MissingParameter):
+        soort = "Het argument" if getattr(e.param, "param_type_name", "") == "argument" else "De optie"
+        return f"{soort} {_param_naam(e)} ontbreekt."
+    if isinstance(e, _ck.BadParameter):
+        return f"Ongeldige waarde voor {_param_naam(e)}: {_vertaal(str(e.message).strip(), _REDENEN)}."
+    if isinstance(e, _ck.FileError):
+        return f"Bestand '{e.ui_filename}' kan niet geopend worden: {e.message}"
+    return _vertaal(str(getattr(e, "message", e)).strip(), _GEBRUIK)
+
+
+def _commando_pad(args: list[str]) -> str:
+    """``kansenkaart`` plus the (sub)commands at the start of ``args``, e.g. ``kansenkaart monitor peildata``."""
+    pad = ["kansenkaart"]
+    try:
+        cmd: Any = typer.main.get_command(app)
+        for arg in args:
+            sub = cmd.commands.get(arg) if hasattr(cmd, "commands") else None
+            if sub is None:
+                break
+            pad.append(arg)
+            cmd = sub
+    except Exception:  # only a help pointer: never fail on it
+        pass
+    return " ".join(pad)
+
+
 def main() -> None:
     """Entry point of the ``kansenkaart`` command.
 
-    An unexpected error prints one Dutch line and writes the technical details to a log file
-    (no stack trace on the console); set ``KANSENKAART_DEBUG=1`` to see the trace instead.
+    A mistake on the command line (unknown option, missing or wrong value) prints one Dutch line
+    and a pointer to ``--help`` (exit code 2). An unexpected error prints one Dutch line and
+    writes the technical details to a log file (no stack trace on the console); set
+    ``KANSENKAART_DEBUG=1`` to see the trace instead.
     """
     try:
-        app()
-    except KeyboardInterrupt:
+        code = app(standalone_mode=False)
+    except _ck.ClickException as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # a group called without a command: its help
+            ctx = getattr(e, "ctx", None)
+            console.print(ctx.get_help() if ctx is not None else e.format_message(), highlight=False)
+            sys.exit(e.exit_code)
+        try:
+            melding = gebruiksfout(e)
+        except Exception:  # never let the translation hide the mistake itself
+            melding = str(e)
+        err_console.print(f"[bold red]Fout:[/] {escape(melding)}")
+        if isinstance(e, _ck.UsageError):
+            ctx = getattr(e, "ctx", None)
+            pad = ctx.command_path if ctx is not None else _commando_pad(sys.argv[1:])
+            err_console.print(escape(f"Hulp: {pad} --help"), highlight=False)
+        sys.exit(e.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
         err_console.print("Afgebroken.")
         sys.exit(130)
     except Exception as e:  # last resort at the edge: never show a stack trace to a user
@@ -98,3 +216,5 @@ def main() -> None:
             f"Details staan in {escape(str(log))}. Meld dit bij de beheerder van de kansenkaart."
         )
         sys.exit(1)
+    # typer.Exit(n) in a command comes back as n; a command's own return value means success
+    sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
