@@ -525,7 +525,7 @@ def test_page_weight_budget_on_demo(omgeving: Omgeving, demo_basis: str) -> None
     assert omgeving.fouten() == []
 
 
-def test_demo_names_openstreetmap_once_and_the_page_can_be_zoomed(omgeving: Omgeving, demo_basis: str) -> None:
+def test_demo_credits_openstreetmap_once_page_zooms_and_controls_are_dutch(omgeving: Omgeving, demo_basis: str) -> None:
     omgeving.driver.get(demo_basis + "/")
     omgeving.wacht("return window.kansenkaartKlaar === true && window.kansenkaart.bezig === 0")
     # people may enlarge the page (WCAG 1.4.4): folium's user-scalable=no viewport is replaced
@@ -539,4 +539,13 @@ def test_demo_names_openstreetmap_once_and_the_page_can_be_zoomed(omgeving: Omge
     assert "ODbL" in tekst
     links = omgeving.js("return [...document.querySelectorAll('.leaflet-control-attribution a')].map(a => a.href)")
     assert "https://www.openstreetmap.org/copyright" in links
+    # Leaflet's own controls speak Dutch too (tooltips and screen-reader labels)
+    zoom = omgeving.js("return [...document.querySelectorAll('.leaflet-control-zoom a')]"
+                       ".map(a => [a.title, a.getAttribute('aria-label')])")
+    assert zoom == [["Inzoomen", "Inzoomen"], ["Uitzoomen", "Uitzoomen"]]
+    labels = " | ".join(omgeving.js(
+        "return [...document.querySelectorAll('[title],[aria-label]')]"
+        ".map(e => (e.getAttribute('title') || '') + ' ' + (e.getAttribute('aria-label') || ''))"))
+    for engels in ("Zoom in", "Zoom out", "JavaScript library", "Draw a", "Cancel", "Delete", "Finish"):
+        assert engels not in labels, engels
     assert omgeving.fouten() == []

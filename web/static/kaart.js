@@ -1340,6 +1340,20 @@
 
   // ------------------------------------------------------------------ start
 
+  /** Dutch titles (tooltips, screen-reader labels) for Leaflet's own controls. */
+  function nederlandseBediening() {
+    var c = kaart.getContainer();
+    [['.leaflet-control-zoom-in', 'Inzoomen'], ['.leaflet-control-zoom-out', 'Uitzoomen']].forEach(function (z) {
+      var knop = c.querySelector(z[0]);
+      if (knop) { knop.title = z[1]; knop.setAttribute('aria-label', z[1]); }
+    });
+    if (kaart.attributionControl) {
+      kaart.attributionControl.setPrefix(
+        '<a href="https://leafletjs.com" target="_blank" rel="noopener" ' +
+        'title="Leaflet, een JavaScript-bibliotheek voor interactieve kaarten">Leaflet</a>');
+    }
+  }
+
   function start() {
     var node = $('kaart-config');
     if (!node) return;
@@ -1350,6 +1364,8 @@
     K.config = cfg;
     kaart = K.kaart = window[cfg.kaart];
     if (!kaart) { console.error('kansenkaart: kaart niet gevonden'); return; }
+
+    nederlandseBediening();
 
     [['kk-vlakken', 405], ['kk-gebieden', 415], ['kk-punten', 450], ['kk-kansen', 460], ['kk-zoek', 470]]
       .forEach(function (p) { kaart.createPane(p[0]).style.zIndex = String(p[1]); });
