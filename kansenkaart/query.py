@@ -62,7 +62,6 @@ MODI: tuple[str, ...] = ("hemelsbreed", "lopend")
 MIN_AFSTAND_M = 1.0
 MAX_AFSTAND_M = 5000.0
 RESULTAATKOLOMMEN = ("afstand_m", "dichtstbij_id", "dichtstbij_naam")
-_REF = "referentie"  # the one "category" of the references in the vlekkenplan engine
 
 _JA = frozenset({"ja", "true", "1", "waar", "yes"})
 _NEE = frozenset({"nee", "false", "0", "onwaar", "no"})
@@ -283,22 +282,13 @@ def _lopend(
     """
     from kansenkaart import vlekkenplan
 
-    refs = gpd.GeoDataFrame(
-        {"id": np.arange(len(ref_geoms), dtype=np.int64), "categorie": _REF},
-        geometry=_representatief(ref_geoms),
-        crs=crs,
+    return vlekkenplan.dichtstbij_over_netwerk(
+        netwerk,
+        gpd.GeoSeries(_representatief(ref_geoms), crs=crs),
+        gpd.GeoSeries(_representatief(doel_geoms), crs=crs),
+        cutoff_m=afstand_m,
+        max_snap_m=max_snap_m,
     )
-    doelen = gpd.GeoDataFrame(geometry=_representatief(doel_geoms), crs=crs)
-    knopen = vlekkenplan.afstanden_tot_voorzieningen(
-        netwerk, refs, categorieen=(_REF,), cutoff_m=afstand_m, max_snap_m=max_snap_m, id_kolom="id"
-    )
-    per_doel = vlekkenplan.afstanden_voor_locaties(
-        netwerk, knopen, doelen, max_snap_m=max_snap_m, aantal_binnen_m=(), id_kolom=None, naam_kolom=None
-    )
-    afstand = per_doel[f"afstand_{_REF}_m"].to_numpy(dtype=float)
-    ref = per_doel[f"dichtstbij_{_REF}"]
-    dichtstbij = np.array([-1 if pd.isna(r) else int(r) for r in ref], dtype=np.int64)
-    return afstand, dichtstbij
 
 
 def ruimtelijke_query(

@@ -64,6 +64,7 @@ __all__ = [
     "afstanden_tot_voorzieningen",
     "afstanden_voor_locaties",
     "bereikbaarheid_laag",
+    "dichtstbij_over_netwerk",
     "gebiedsstatistiek",
     "isochronen",
     "snap_punten",
@@ -650,6 +651,73 @@ def afstanden_tot_voorzieningen(
         _bron_rij=bron_rij,
         _netwerk=vn,
     )
+
+
+def dichtstbij_over_netwerk(
+    netwerk: Netwerk | VoorbereidNetwerk,
+    bronnen: gpd.GeoSeries,
+    doelen: gpd.GeoSeries,
+    *,
+    cutoff_m: float,
+    max_snap_m: float = STANDAARD_MAX_SNAP_M,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Walking distance from each of ``doelen`` to the nearest of ``bronnen``, and which one.
+
+    The lean form of :func:`afstanden_tot_voorzieningen` plus :func:`afstanden_voor_locaties`
+    for one set of sources, without their tables: the same snapping (both offsets count), the
+    same split of the sources' edges and the same multi-source Dijkstra. Made for answering
+    many different spatial questions quickly (:mod:`kansenkaart.query`).
+
+    Parameters
+    ----------
+    netwerk
+        The walking network (or its prepared form).
+    bronnen, doelen
+        Geometries with a CRS (points; other geometries snap with their nearest point).
+    cutoff_m
+        Search no farther; a target beyond it gets NaN.
+    max_snap_m
+        Sources and targets farther than this from every edge are left out (NaN for a target).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Per target the distance in metres (NaN when no source is within ``cutoff_m`` or the
+        target cannot be snapped) and the position of the nearest source in ``bronnen`` (-1).
+    """
+    vn = voorbereid_netwerk(netwerk)
+    cutoff_m = _check_positief(cutoff_m, "cutoff_m", oneindig=True)
+    max_snap_m = _check_snap(max_snap_m)
+    afstand = np.full(len(doelen), np.nan)
+    dichtstbij = np.full(len(doelen), -1, dtype=np.int64)
+    b_geoms = _in_netwerk_crs(vn, bronnen, name="bronnen")
+    d_geoms = _in_netwerk_crs(vn, doelen, name="doelen")
+    rb = snap_geometrieen(vn.snapindex, b_geoms, max_snap_m=max_snap_m)
+    ok_b = rb.bereikbaar
+    if len(doelen) == 0 or not ok_b.any():
+        return afstand, dichtstbij
+    ub = _uitbreiding(vn, rb.lijn[ok_b], rb.positie[ok_b], rb.offset[ok_b], rb.xy[ok_b])
+    d, _, src = dijkstra(
+        ub.graaf, directed=True, indices=ub.virtueel(np.arange(ub.n_bronnen)), limit=cutoff_m, min_only=True,
+        return_predecessors=True,
+    )
+    src = np.asarray(src, dtype=np.int64)
+    sj = np.where(src >= 0, src - (ub.n + ub.n_bronnen), -1)
+    d = np.where(sj >= 0, d, np.inf)
+    rd = snap_geometrieen(vn.snapindex, d_geoms, max_snap_m=max_snap_m)
+    rij = np.flatnonzero(rd.bereikbaar)
+    if len(rij) == 0:
+        return afstand, dichtstbij
+    a, b, da, db = ub.plaats(vn, rd.lijn[rij], rd.positie[rij])
+    via_a = d[a] + da
+    via_b = d[b] + db
+    use_b = via_b < via_a
+    tot = np.where(use_b, via_b, via_a) + rd.offset[rij]
+    j = np.where(use_b, sj[b], sj[a])
+    binnen = np.isfinite(tot) & (tot <= cutoff_m) & (j >= 0)
+    afstand[rij[binnen]] = tot[binnen]
+    dichtstbij[rij[binnen]] = np.flatnonzero(ok_b)[j[binnen]]
+    return afstand, dichtstbij
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.ops import substring
@@ -197,3 +198,32 @@ def test_snapping_finds_the_nearest_edge_exactly(netwerk):
     np.testing.assert_allclose(s["snap_afstand_m"].to_numpy()[ok], exact[ok], atol=1e-6)
     assert ((s["deel_u_m"] + s["deel_v_m"])[ok] - netwerk.edges["length"].to_numpy()[s["lijn"][ok].to_numpy(dtype=int)]
             ).abs().max() < 1e-6
+
+
+@pytest.mark.parametrize("cutoff", [150.0, 600.0])
+def test_dichtstbij_over_netwerk_equals_the_full_engine(netwerk, voorzieningen, cutoff: float) -> None:
+    """The lean path of the spatial queries gives the distances and sources of the two table functions."""
+    from kansenkaart.vlekkenplan import dichtstbij_over_netwerk
+
+    rng = np.random.default_rng(7)
+    bronnen = voorzieningen[voorzieningen["categorie"] == "apotheek"].reset_index(drop=True)
+    minx, miny, maxx, maxy = netwerk.edges.total_bounds
+    xy = np.column_stack([rng.uniform(minx - 300, maxx + 300, 400), rng.uniform(miny - 300, maxy + 300, 400)])
+    geoms = shapely.points(xy)
+    geoms[5] = None  # no geometry: not snapped
+    doelen = gpd.GeoSeries(geoms, crs=netwerk.crs)
+    # in lon/lat on purpose: both inputs are brought into the network CRS
+    afstand, bron = dichtstbij_over_netwerk(netwerk, bronnen.geometry.to_crs(4326), doelen.to_crs(4326),
+                                            cutoff_m=cutoff, max_snap_m=100.0)
+
+    na = afstanden_tot_voorzieningen(netwerk, bronnen.assign(categorie="x", id=np.arange(len(bronnen))),
+                                     categorieen=("x",), cutoff_m=cutoff, max_snap_m=100.0)
+    ref = afstanden_voor_locaties(netwerk, na, gpd.GeoDataFrame(geometry=doelen), max_snap_m=100.0,
+                                  aantal_binnen_m=(), id_kolom=None, naam_kolom=None)
+    verwacht = ref["afstand_x_m"].to_numpy(dtype=float)
+    verwacht_bron = np.array([-1 if pd.isna(v) else int(v) for v in ref["dichtstbij_x"]])
+    assert np.array_equal(np.isnan(afstand), np.isnan(verwacht))
+    assert np.allclose(afstand[~np.isnan(afstand)], verwacht[~np.isnan(verwacht)], atol=1e-6)
+    assert np.array_equal(bron, verwacht_bron)
+    # the test is not vacuous: some targets are within reach, some beyond the cutoff or the snap limit
+    assert 0 < int((bron >= 0).sum()) < len(doelen) and np.isnan(afstand[5])
