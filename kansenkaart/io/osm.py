@@ -40,7 +40,6 @@ cache and a changed extract is rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -472,8 +471,7 @@ def _overpass_voorzieningen(bron: OsmBron, *, mapping: TagMapping, map_: Path, v
 
     assert bron.gebied is not None and bron.overpass_url is not None
     query = voorzieningen_query(mapping.overpass_tags(), bron.gebied, timeout_s=_OVERPASS_TIMEOUT_S)
-    sleutel = hashlib.sha256(f"{bron.overpass_url}\n{query}".encode()).hexdigest()[:32]
-    pad = map_ / f"voorzieningen-{sleutel}.osm"
+    pad = map_ / f"voorzieningen-{_osmcache.sleutel(bron.overpass_url, query)[:32]}.osm"
     if pad.exists() and not vernieuwen:
         return pad
     antwoord = requests.post(
