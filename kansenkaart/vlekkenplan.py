@@ -653,6 +653,16 @@ def afstanden_tot_voorzieningen(
     )
 
 
+def _via_dichtste_eind(
+    d: np.ndarray, bron: np.ndarray, a: np.ndarray, b: np.ndarray, da: np.ndarray, db: np.ndarray, offset: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance and source for locations on sub-edge ``(a, b)``: through the nearer end, plus the offset."""
+    via_a = d[a] + da
+    via_b = d[b] + db
+    use_b = via_b < via_a
+    return np.where(use_b, via_b, via_a) + offset, np.where(use_b, bron[b], bron[a])
+
+
 def dichtstbij_over_netwerk(
     netwerk: Netwerk | VoorbereidNetwerk,
     bronnen: gpd.GeoSeries,
@@ -697,23 +707,15 @@ def dichtstbij_over_netwerk(
     if len(doelen) == 0 or not ok_b.any():
         return afstand, dichtstbij
     ub = _uitbreiding(vn, rb.lijn[ok_b], rb.positie[ok_b], rb.offset[ok_b], rb.xy[ok_b])
-    d, _, src = dijkstra(
-        ub.graaf, directed=True, indices=ub.virtueel(np.arange(ub.n_bronnen)), limit=cutoff_m, min_only=True,
-        return_predecessors=True,
-    )
-    src = np.asarray(src, dtype=np.int64)
-    sj = np.where(src >= 0, src - (ub.n + ub.n_bronnen), -1)
-    d = np.where(sj >= 0, d, np.inf)
+    alle = np.full(ub.n_bronnen, "alle", dtype=object)  # one category holding every source
+    afstanden, bronnen_j = _dijkstra_per_categorie(ub, alle, ("alle",), cutoff_m)
+    d, sj = afstanden["alle"], bronnen_j["alle"]
     rd = snap_geometrieen(vn.snapindex, d_geoms, max_snap_m=max_snap_m)
     rij = np.flatnonzero(rd.bereikbaar)
     if len(rij) == 0:
         return afstand, dichtstbij
     a, b, da, db = ub.plaats(vn, rd.lijn[rij], rd.positie[rij])
-    via_a = d[a] + da
-    via_b = d[b] + db
-    use_b = via_b < via_a
-    tot = np.where(use_b, via_b, via_a) + rd.offset[rij]
-    j = np.where(use_b, sj[b], sj[a])
+    tot, j = _via_dichtste_eind(d, sj, a, b, da, db, rd.offset[rij])
     binnen = np.isfinite(tot) & (tot <= cutoff_m) & (j >= 0)
     afstand[rij[binnen]] = tot[binnen]
     dichtstbij[rij[binnen]] = np.flatnonzero(ok_b)[j[binnen]]
@@ -953,11 +955,7 @@ def afstanden_voor_locaties(
     for c in na.categorieen:
         d = na._afstand[c]
         j = na._bron[c]
-        via_a = d[a] + da
-        via_b = d[b] + db
-        use_b = via_b < via_a
-        tot = np.where(use_b, via_b, via_a) + offset
-        bron_j = np.where(use_b, j[b], j[a])
+        tot, bron_j = _via_dichtste_eind(d, j, a, b, da, db, offset)
         binnen = ok & np.isfinite(tot) & (tot <= na.cutoff_m) & (bron_j >= 0)
         afst = np.where(binnen, tot, np.nan)
         rows = na._rijen(np.where(binnen, bron_j, -1))
