@@ -477,11 +477,12 @@ def _kansen(lagen: dict[str, gpd.GeoDataFrame], woon: gpd.GeoDataFrame, sites: g
     rijen: list[dict[str, Any]] = []
 
     def kans(naam: str, soort: str, doelgroep: str, aantal: int, status: str, code: Any, geom: Any,
-             extra: str) -> None:
+             extra: str, opleverjaar: int | None = None) -> None:
         n = len(rijen) + 1
         rijen.append({
             "id": f"voorbeeld-kans-{n:03d}", "naam": naam, "soort": soort, "doelgroep": doelgroep,
-            "aantal_woningen": int(max(1, aantal)), "status": status, "gemeentecode": code, "partners": partners,
+            "aantal_woningen": int(max(1, aantal)), "status": status, "opleverjaar": opleverjaar,
+            "gemeentecode": code, "partners": partners,
             "toelichting": f"{toelichting} {extra}", "bron": VOORBEELD, "bron_id": f"demo-kans-{n:03d}",
             "geometry": representatieve_punten(gpd.GeoSeries([geom], crs=crs)).iloc[0],
         })
@@ -493,11 +494,12 @@ def _kansen(lagen: dict[str, gpd.GeoDataFrame], woon: gpd.GeoDataFrame, sites: g
     for _, c in met.head(1).iterrows():
         kans(f"Zorggeschikt maken {c['naam']}", "aanpassing bestaande voorraad", "zorggeschikt",
              int(c["aantal_woningen"]) // 2, "in voorbereiding", c["gemeentecode"], c.geometry,
-             "Complex met ontmoetingsruimte; de helft van de woningen rollatorgeschikt maken.")
+             "Complex met ontmoetingsruimte; de helft van de woningen rollatorgeschikt maken.", 2028)
     for _, p in plannen.head(2).iterrows():
         kans(f"Geclusterd wonen in {p['naam']}", "nieuwbouw", "geclusterd",
              max(12, int(p["aantal_nultreden"])), "idee", p["gemeentecode"], p.geometry,
-             "Deel van het nieuwbouwplan als hofje met gemeenschappelijke ruimte.")
+             "Deel van het nieuwbouwplan als hofje met gemeenschappelijke ruimte.",
+             None if pd.isna(p.get("opleverjaar")) else int(p["opleverjaar"]))
     # A clustered-housing kans in the home nearest to a real (OSM) ontmoetingsruimte: the planners'
     # example question "geclusterd-kans binnen 100 m van een ontmoetingsruimte" then has an answer.
     voorz = lagen.get("voorzieningen")

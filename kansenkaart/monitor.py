@@ -15,7 +15,9 @@ to the objects behind it.
 - **Doelgroepen are counted separately**, like the need table of the regional strategy
   (bijlage 2): each home counts once, in the doelgroep of its record (a zorggeschikte woning
   counts as zorggeschikt only, not also as geclusterd and nultreden).
-- **Gerealiseerd** (realised, per doelgroep): kansen with status ``gerealiseerd``; homes in
+- **Gerealiseerd** (realised, per doelgroep): kansen with status ``gerealiseerd`` (with an
+  ``opleverjaar`` before ``startjaar`` they are existing stock, ``bestaand``; with one after
+  ``peiljaar`` they do not count yet; without one they count as realised); homes in
   ``nultredenwoningen`` (→ nultreden) and ``zorggeschikte_woningen`` (→ zorggeschikt); homes in
   ``wooncomplexen`` with an ontmoetingsruimte and at least ``min_woningen_cluster`` homes
   (→ geclusterd) - for the three layers only when ``startjaar <= opleverjaar <= peiljaar``.
@@ -542,7 +544,14 @@ def telling(
             doelgroep = _tekst(rec.get("doelgroep"))
             aantal = _geheel(rec.get("aantal_woningen"))
             if status == "gerealiseerd":
-                _rij("kansen", rec, code, doelgroep, "gerealiseerd", aantal, None)
+                jaar = _geheel(rec.get("opleverjaar"))
+                if jaar is not None and jaar > peiljaar:
+                    _rij("kansen", rec, code, doelgroep, "gerealiseerd", aantal,
+                         f"status gerealiseerd, maar opleverjaar {jaar} ligt na het peiljaar {peiljaar}")
+                elif jaar is not None and jaar < startjaar:
+                    _rij("kansen", rec, code, doelgroep, "bestaand", aantal, None)
+                else:
+                    _rij("kansen", rec, code, doelgroep, "gerealiseerd", aantal, None)
             elif status in PIJPLIJN_STATUSSEN:
                 _rij("kansen", rec, code, doelgroep, status, aantal, None)
             elif status == "vervallen":

@@ -397,6 +397,13 @@ LAGEN: dict[str, Laag] = {
                 Veld("doelgroep", "code", "Doelgroep.", verplicht=True, codes=DOELGROEPEN),
                 Veld("aantal_woningen", "geheel", "Aantal woningen (schatting).", minimum=1, maximum=5000),
                 Veld("status", "code", "Status van de kans.", verplicht=True, codes=STATUSSEN),
+                Veld(
+                    "opleverjaar",
+                    "jaar",
+                    "Verwacht jaar van oplevering; bij status gerealiseerd het jaar waarin is opgeleverd.",
+                    minimum=2000,
+                    maximum=2100,
+                ),
                 _GEMEENTE,
                 Veld("partners", "tekst", "Betrokken partners, gescheiden door komma's.", max_lengte=500),
                 Veld("toelichting", "tekst", "Toelichting.", max_lengte=4000),

@@ -1002,8 +1002,29 @@ def _gemeente_regels(
             return
         typed["gemeentecode"] = gemeente
         return
-    if code is None and gevonden is not None:
-        typed["gemeentecode"] = gevonden
+    if code is None:
+        if gevonden is not None:
+            typed["gemeentecode"] = gevonden
+        return
+    fout = _tegenstrijdige_gemeente(code, punt, gevonden, zoeker, regio)
+    if fout is not None:
+        fouten.append(Fout("gemeentecode", code, fout))
+
+
+def _tegenstrijdige_gemeente(
+    code: str, punt: BaseGeometry | None, gevonden: str | None, zoeker: _Gemeentezoeker | None, regio: Regio
+) -> str | None:
+    """Why an explicit ``code`` contradicts the location (``None`` when it does not).
+
+    Only a location that lies in *another* stored gemeente contradicts the code; a location
+    outside every stored gemeente, or within the border margin of ``code``, does not.
+    """
+    if zoeker is None or punt is None or gevonden is None or gevonden == code or zoeker.ligt_in(punt, code):
+        return None
+    return (
+        f"de locatie ligt in {_gemeente_naam(gevonden, regio)}, niet in {_gemeente_naam(code, regio)}; "
+        "laat gemeentecode leeg om hem uit de locatie te laten invullen"
+    )
 
 
 def _gemeente_naam(code: str | None, regio: Regio) -> str:
@@ -1156,6 +1177,18 @@ def valideer_kenmerken(
             code = zoeker.zoek(punten)[0]
             if code is not None:
                 typed["gemeentecode"] = code
+        elif (
+            "gemeentecode" in schema.veldnamen
+            and not is_gebiedslaag(schema)
+            and typed.get("gemeentecode") is not None
+            and "gemeentecode" not in problemen
+            and zoeker is not None
+            and punten[0] is not None
+        ):
+            code = str(typed["gemeentecode"])
+            reden = _tegenstrijdige_gemeente(code, punten[0], zoeker.zoek(punten)[0], zoeker, regio)
+            if reden is not None:
+                problemen["gemeentecode"] = reden
     if problemen:
         samenvatting = "; ".join(f"{k}: {v}" for k, v in problemen.items())
         raise ValidationError(

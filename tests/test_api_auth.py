@@ -91,9 +91,11 @@ ACTIES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("herstel K6", "POST", f"{ITEMS}/K6/herstel", {}),
 ]
 VERWACHT: dict[str, list[int]] = {
-    "beheerder": [200, 200, 200, 200, 204, 200, 200, 204, 201, 201, 201, 200],
-    "aanjager": [200, 200, 200, 200, 204, 200, 200, 204, 201, 201, 201, 403],
-    "bewerker": [200, 200, 403, 403, 403, 403, 403, 204, 201, 403, 403, 403],
+    # A gemeentecode that contradicts the location is bad input (400) for every writer; a
+    # bewerker is refused a kans of another gemeente (403) before its input is looked at.
+    "beheerder": [200, 200, 200, 200, 204, 400, 200, 204, 201, 201, 400, 200],
+    "aanjager": [200, 200, 200, 200, 204, 400, 200, 204, 201, 201, 400, 403],
+    "bewerker": [200, 200, 403, 403, 403, 400, 403, 204, 201, 403, 400, 403],
     "lezer": [403] * len(ACTIES),
 }
 
@@ -127,6 +129,10 @@ def _controleer(rol: str, uitkomst: list[tuple[int, dict[str, Any] | None]], naa
                 assert "Alleen een beheerder" in tekst
             else:
                 assert "Gooise Meren (GM1942)" in tekst and "u bewerkt alleen kansen in Hilversum (GM0402)" in tekst
+        if status == 400:
+            assert body is not None, actie
+            assert "gemeentecode" in str(body), (actie, body)
+            assert "de locatie ligt in GM1942 Gooise Meren, niet in GM0402 Hilversum" in str(body), (actie, body)
         if "verplaats K1 naar" in actie and status == 403 and rol == "bewerker":
             assert "niet van Hilversum (GM0402) naar Gooise Meren (GM1942) verplaatsen" in body["description"]  # type: ignore[index]
     from kansenkaart.io.werkruimte import Werkruimte
@@ -429,8 +435,9 @@ PARTNER = _csv([
 @pytest.mark.parametrize(
     ("rol", "laag", "status", "nieuw", "afgekeurd"),
     [
-        ("beheerder", "kansen", 200, 3, 0),
-        ("aanjager", "kansen", 200, 3, 0),
+        # p3's gemeentecode contradicts its location: bad input for every role.
+        ("beheerder", "kansen", 200, 2, 1),
+        ("aanjager", "kansen", 200, 2, 1),
         ("bewerker", "kansen", 200, 1, 2),
         ("lezer", "kansen", 403, None, None),
         ("bewerker", "zorgcentra", 403, None, None),
@@ -452,7 +459,10 @@ def test_http_import_per_rol(pad: Path, rol: str, laag: str, status: int, nieuw:
     assert (uit["gelezen"], uit["nieuw"], uit["afgekeurd"]) == (3, nieuw, afgekeurd)
     if afgekeurd:
         redenen = [a["reden"] for a in uit["afkeuringen"]]
-        assert all("Gooise Meren (GM1942)" in x for x in redenen) and len(redenen) == 2
+        assert len(redenen) == afgekeurd
+        assert any("de locatie ligt in GM1942 Gooise Meren, niet in GM0402 Hilversum" in x for x in redenen), redenen
+        if rol == "bewerker":
+            assert any("Gooise Meren (GM1942)" in x and "Hilversum (GM0402)" in x for x in redenen), redenen
     from kansenkaart.io.werkruimte import Werkruimte
 
     hist = Werkruimte.open(pad).store.history()

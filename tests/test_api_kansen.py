@@ -132,6 +132,30 @@ def test_patch_requires_if_match_and_checks_version(client: TestClient) -> None:
     assert hist[1]["wijzigingen"] == {"status": ["idee", "verkenning"]}
 
 
+def test_patch_gemeentecode_is_checked_against_the_stored_location(client: TestClient) -> None:
+    url = "/api/collections/kansen/items/K1"  # in Hilversum (west of x = 140 150)
+    fout = _fout(client.patch(url, json={"properties": {"gemeentecode": "GM1942"}}, headers={"If-Match": "*"}), 400)
+    assert fout.details["velden"] == {
+        "gemeentecode": "de locatie ligt in GM0402 Hilversum, niet in GM1942 Gooise Meren; "
+        "laat gemeentecode leeg om hem uit de locatie te laten invullen"
+    }
+    kans = client.get(url).json()
+    assert kans["properties"]["gemeentecode"] is None and kans["properties"]["versie"] == 1  # nothing stored
+    # an emptied code is filled from the stored location
+    r = client.patch(url, json={"properties": {"gemeentecode": None}}, headers={"If-Match": '"1"'})
+    assert r.status_code == 200, r.text
+    assert r.json()["properties"]["gemeentecode"] == "GM0402"
+    # moving the kans and giving the matching code in one change is fine
+    r = client.patch(
+        url,
+        json={"geometry": {"type": "Point", "coordinates": [140_400.0, 470_010.0]},
+              "properties": {"gemeentecode": "GM1942"}},
+        headers={"If-Match": '"2"', "Content-Crs": RD},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["properties"]["gemeentecode"] == "GM1942"
+
+
 def test_put_replaces_all_properties(client: TestClient) -> None:
     url = "/api/collections/kansen/items/K3"
     nieuw = {

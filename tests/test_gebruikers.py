@@ -246,7 +246,10 @@ def test_cli_import_met_rechten_van_een_gebruiker(ws: Werkruimte, tmp_path: Path
     assert list(hist[["gebruiker", "kanaal"]].itertuples(index=False, name=None)) == [("bert", "import")]
     # the aanjager imports the rest; then the bewerker may not take over p2 by re-importing it
     code, uit = _cli("import", "kansen", str(pad), "--gebruiker", "anja", *w)
-    assert code == 0, uit
+    assert code == 1, uit  # p3's gemeentecode contradicts its location, whoever imports it
+    assert "de locatie ligt in GM1942 Gooise Meren, niet in GM0402 Hilversum" in uit
+    bron_ids = set(ws.store.query("kansen")["bron_id"])
+    assert {"p1", "p2"} <= bron_ids and "p3" not in bron_ids
     pad2 = _kansen_csv(tmp_path / "partner.csv", [("p2", "Overgenomen", 140_000, 470_000, "")])
     code, uit = _cli("import", "kansen", str(pad2), "--gebruiker", "bert", *w)
     assert code == 1 and "U mag geen kansen in Gooise Meren (GM1942) wijzigen" in uit

@@ -463,6 +463,24 @@ def test_telling_is_pure_and_keeps_input(stand: Monitorstand, ws: Werkruimte) ->
     assert not k6["meegeteld"] and "gemeente" in k6["reden"]
 
 
+def test_telling_gerealiseerde_kans_naar_opleverjaar() -> None:
+    basis = {"soort": "nieuwbouw", "doelgroep": "zorggeschikt", "status": "gerealiseerd", "aantal_woningen": 10,
+             "gemeentecode": "GM0402"}
+    jaren = {"zonder": None, "in_periode": 2024, "voor_start": 2019, "na_peil": 2028, "peiljaar": 2026}
+    kansen = _laag([{**basis, "id": k, "naam": k, "opleverjaar": j} for k, j in jaren.items()],
+                   [_punt("GM0402", dx=10 * i) for i in range(len(jaren))])
+    t = telling(kansen=kansen, gemeentecodes=CODES, startjaar=2022, peiljaar=2026).set_index("id")
+    assert t.loc["zonder", "rubriek"] == "gerealiseerd" and t.loc["zonder", "meegeteld"]
+    assert t.loc["in_periode", "rubriek"] == "gerealiseerd" and t.loc["in_periode", "meegeteld"]
+    assert t.loc["peiljaar", "rubriek"] == "gerealiseerd" and t.loc["peiljaar", "meegeteld"]
+    assert t.loc["voor_start", "rubriek"] == "bestaand" and t.loc["voor_start", "meegeteld"]
+    assert not t.loc["na_peil", "meegeteld"]
+    assert t.loc["na_peil", "reden"] == "status gerealiseerd, maar opleverjaar 2028 ligt na het peiljaar 2026"
+    # the same kans counts once its year has come
+    t28 = telling(kansen=kansen, gemeentecodes=CODES, startjaar=2022, peiljaar=2028).set_index("id")
+    assert t28.loc["na_peil", "meegeteld"] and t28.loc["na_peil", "rubriek"] == "gerealiseerd"
+
+
 # --------------------------------------------------------------------------- need import
 
 

@@ -257,3 +257,57 @@ def test_workspace_stores_its_region(werkruimte: Werkruimte) -> None:
     assert again.crs.to_epsg() == 28992
     with pytest.raises(ConflictError):
         Werkruimte.maak(werkruimte.pad, regio="gooi-en-vechtstreek")
+
+
+def _als_oude_werkruimte(pad: str) -> None:
+    """Make the file look like one written before ``kansen.opleverjaar`` and ``wooncomplexen`` existed."""
+    conn = sqlite3.connect(pad)
+    try:
+        conn.execute("ALTER TABLE kansen DROP COLUMN opleverjaar")
+        conn.execute("DROP TABLE wooncomplexen")
+        conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'wooncomplexen'")
+        conn.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = 'wooncomplexen'")
+        conn.execute("DROP TABLE rtree_wooncomplexen_geom")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_older_workspace_gets_the_new_fields_and_keeps_its_data(werkruimte: Werkruimte) -> None:
+    s = werkruimte.store
+    k = s.create("kansen", KANS, P, gebruiker="anna", kanaal="api")
+    s.update("kansen", k.id, {"status": "verkenning"}, versie=1, gebruiker="bert", kanaal="web")
+    s.replace_layer("voorzieningen", _points(5))
+    pad = str(s.path)
+    s.close()
+    _als_oude_werkruimte(pad)
+    conn = sqlite3.connect(pad)
+    assert "opleverjaar" not in {r[1] for r in conn.execute("PRAGMA table_info(kansen)")}
+    conn.close()
+
+    nieuw = GeoPackageStore(pad)
+    assert "opleverjaar" in nieuw.columns("kansen")
+    assert nieuw.has_layer("wooncomplexen") and nieuw.count("wooncomplexen") == 0
+    assert nieuw.get_meta("schema_bijgewerkt_op") is not None
+    kans = nieuw.get("kansen", k.id)
+    assert kans.versie == 2 and kans.properties["status"] == "verkenning" and kans.properties["opleverjaar"] is None
+    assert list(nieuw.history(k.id)["versie"]) == [1, 2]
+    assert nieuw.count("voorzieningen") == 5
+    k3 = nieuw.update("kansen", k.id, {"opleverjaar": 2028}, versie=2, gebruiker="bert", kanaal="web")
+    assert k3.versie == 3 and k3.properties["opleverjaar"] == 2028
+    assert nieuw.history(k.id).iloc[-1]["wijzigingen"] == {"opleverjaar": [None, 2028]}
+    assert "wooncomplexen" in dict(pyogrio.list_layers(pad))  # registered as a GeoPackage layer again
+    nieuw.close()
+
+    # Opening an up-to-date workspace writes nothing.
+    conn = sqlite3.connect(pad)
+    def _stand() -> tuple[int, str | None]:
+        versie = conn.execute("PRAGMA schema_version").fetchone()[0]
+        tijd = conn.execute("SELECT waarde FROM kansenkaart_meta WHERE sleutel = 'schema_bijgewerkt_op'").fetchone()[0]
+        return versie, tijd
+
+    voor = _stand()
+    GeoPackageStore(pad).close()
+    na = _stand()
+    conn.close()
+    assert voor == na

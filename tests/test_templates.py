@@ -25,6 +25,7 @@ KANSEN_KOPPEN = [
     "doelgroep *",
     "aantal_woningen",
     "status *",
+    "opleverjaar",
     "gemeentecode",
     "partners",
     "toelichting",
@@ -68,7 +69,7 @@ def test_xlsx_koppen_met_verplicht_teken(tmp_path: Path) -> None:
 def test_xlsx_keuzelijsten_en_getalcontrole(tmp_path: Path) -> None:
     pad = schrijf_template("kansen", tmp_path / "kansen.xlsx", regio=REGIO)
     dv = _validaties(_blad(pad, "Gegevens"))
-    soort, doelgroep, aantal, status, gemeente = (dv[k] for k in "BCDEF")
+    soort, doelgroep, aantal, status, jaar, gemeente = (dv[k] for k in "BCDEFG")
     assert soort.type == "list" and _lijst(pad, soort.formula1) == list(SOORTEN_KANS)  # type: ignore[attr-defined]
     assert _lijst(pad, doelgroep.formula1) == list(DOELGROEPEN)  # type: ignore[attr-defined]
     assert _lijst(pad, status.formula1) == list(STATUSSEN)  # type: ignore[attr-defined]
@@ -80,7 +81,8 @@ def test_xlsx_keuzelijsten_en_getalcontrole(tmp_path: Path) -> None:
         "1",
         "5000",
     )
-    lon, lat = dv["K"], dv["L"]
+    assert (jaar.type, jaar.formula1, jaar.formula2) == ("whole", "2000", "2100")  # type: ignore[attr-defined]
+    lon, lat = dv["L"], dv["M"]
     assert (lon.type, lon.formula1, lon.formula2) == ("decimal", "-180", "180")  # type: ignore[attr-defined]
     assert (lat.type, lat.formula1, lat.formula2) == ("decimal", "-90", "90")  # type: ignore[attr-defined]
     assert all(v.showInputMessage and v.prompt for v in dv.values())  # type: ignore[attr-defined]
@@ -109,7 +111,7 @@ def test_toelichting_per_veld(tmp_path: Path) -> None:
     rijen = list(ws.iter_rows(min_row=TOELICHTING_KOPRIJ, values_only=True))
     assert rijen[0] == ("kolom", "verplicht", "type", "omschrijving", "toegestane waarden")
     per_kolom = {r[0]: r for r in rijen[1:]}
-    assert [r[0] for r in rijen[1:13]] == [k.rstrip(" *") for k in KANSEN_KOPPEN]
+    assert [r[0] for r in rijen[1:14]] == [k.rstrip(" *") for k in KANSEN_KOPPEN]
     assert per_kolom["status"][1:3] == ("ja", "keuze uit lijst")
     assert per_kolom["status"][4] == ", ".join(STATUSSEN)
     assert per_kolom["aantal_woningen"][1:3] == ("nee", "geheel getal")
@@ -256,7 +258,7 @@ def test_cli_template_met_werkruimte_krijgt_gemeentelijst(werkruimte: Werkruimte
     uit = tmp_path / "k.xlsx"
     res = CliRunner().invoke(app, ["template", "kansen", "-o", str(uit), "--workspace", str(werkruimte.pad)])
     assert res.exit_code == 0, res.output
-    assert _lijst(uit, _validaties(_blad(uit, "Gegevens"))["F"].formula1) == list(  # type: ignore[attr-defined]
+    assert _lijst(uit, _validaties(_blad(uit, "Gegevens"))["G"].formula1) == list(  # type: ignore[attr-defined]
         REGIO.gemeentecodes
     )
 

@@ -428,6 +428,30 @@ def test_gemeentecode_ingevuld_uit_de_locatie(gemeenten: gpd.GeoDataFrame) -> No
     assert list(res.geldig["gemeentecode"]) == ["GM0402", "GM0406"]
 
 
+def test_gemeentecode_die_de_locatie_tegenspreekt(gemeenten: gpd.GeoDataFrame) -> None:
+    res = _valideer([_kans(gemeentecode="Hilversum")], [IN_HUIZEN], gemeenten=gemeenten)
+    assert _eén_fout(res, "gemeentecode") == (
+        "de locatie ligt in GM0406 Huizen, niet in GM0402 Hilversum; "
+        "laat gemeentecode leeg om hem uit de locatie te laten invullen"
+    )
+    assert res.afgekeurd["waarde"].iloc[0] == "GM0402"
+
+
+def test_gemeentecode_die_de_locatie_niet_tegenspreekt(gemeenten: gpd.GeoDataFrame) -> None:
+    rijen = [_kans(gemeentecode="GM0402", bron_id=str(i)) for i in range(3)]
+    geoms = [
+        IN_HILVERSUM,  # agrees
+        shapely.Point(143_030, 470_000),  # 30 m into Huizen's box: within the border margin of Hilversum
+        IN_BBOX_BUITEN_GEMEENTEN,  # in no stored gemeente: nothing to contradict (the location rule decides)
+    ]
+    res = _valideer(rijen[:2], geoms[:2], gemeenten=gemeenten)
+    assert res.afgekeurd.empty and list(res.geldig["gemeentecode"]) == ["GM0402", "GM0402"]
+    res = _valideer(rijen[2:], geoms[2:], gemeenten=gemeenten)
+    assert list(res.afgekeurd["veld"]) == ["locatie"]
+    # without gemeenten in the workspace nothing is known about the location, so the code stands
+    assert _valideer([_kans(gemeentecode="GM0402")], [IN_HUIZEN]).afgekeurd.empty
+
+
 def test_gemeente_optie_vult_gemeentecode() -> None:
     res = _valideer([_kans()], gemeente="GM0402")
     assert res.geldig["gemeentecode"].iloc[0] == "GM0402"
@@ -556,6 +580,21 @@ def test_kenmerken_geldig_getypeerd_en_gemeentecode_uit_locatie(gemeenten: gpd.G
     assert props["gemeentecode"] == "GM0402"
     assert "id" not in props and "versie" not in props
     assert geom is IN_HILVERSUM
+
+
+def test_kenmerken_gemeentecode_die_de_locatie_tegenspreekt(gemeenten: gpd.GeoDataFrame) -> None:
+    with pytest.raises(ValidationError) as exc:
+        valideer_kenmerken(LAGEN["kansen"], {**KANS, "gemeentecode": "GM0402"}, IN_HUIZEN, regio=REGIO,
+                           gemeenten=gemeenten)
+    assert set(exc.value.details["velden"]) == {"gemeentecode"}
+    assert exc.value.details["velden"]["gemeentecode"].startswith("de locatie ligt in GM0406 Huizen, niet in GM0402")
+    # a partial change of the code alone is checked against the location it is given with
+    with pytest.raises(ValidationError):
+        valideer_kenmerken(LAGEN["kansen"], {"gemeentecode": "Huizen"}, IN_HILVERSUM, regio=REGIO,
+                           gemeenten=gemeenten, gedeeltelijk=True)
+    props, _ = valideer_kenmerken(LAGEN["kansen"], {"gemeentecode": "Huizen"}, IN_HUIZEN, regio=REGIO,
+                                  gemeenten=gemeenten, gedeeltelijk=True)
+    assert props == {"gemeentecode": "GM0406"}
 
 
 def test_kenmerken_alle_problemen_tegelijk() -> None:

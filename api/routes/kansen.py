@@ -87,6 +87,7 @@ _FEATURE_VOORBEELD = {
         "doelgroep": "geclusterd",
         "status": "idee",
         "aantal_woningen": 18,
+        "opleverjaar": 2028,
     },
 }
 FeatureBody = Annotated[
@@ -282,7 +283,12 @@ def schrijf_kans(
         controleer(oud, props, geometry)
         return store.update("kansen", fid, props, geometry, versie=versie, gebruiker=naam, kanaal=kanaal)
     if actie == "wijzig":
-        props = _valideer(ctx, properties or {}, geometry, gedeeltelijk=True) if (properties or geometry) else {}
+        # A new gemeentecode without a new location is checked against (or, when emptied,
+        # filled from) the stored location.
+        ter_controle = geometry
+        if ter_controle is None and properties and "gemeentecode" in properties:
+            ter_controle = oud.geometry
+        props = _valideer(ctx, properties or {}, ter_controle, gedeeltelijk=True) if (properties or geometry) else {}
         props.pop("id", None)
         controleer(oud, {**oud.properties, **props}, geometry if geometry is not None else oud.geometry)
         return store.update("kansen", fid, props, geometry, versie=versie, gebruiker=naam, kanaal=kanaal)

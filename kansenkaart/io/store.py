@@ -322,6 +322,7 @@ class GeoPackageStore:
             raise ValidationError(f"{self.path} is geen kansenkaart-werkruimte (metadata ontbreekt).")
         self.crs = CRS.from_user_input(crs_text)
         self.srs_id = int(self.crs.to_epsg() or 0)
+        self._werk_schema_bij()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -366,6 +367,50 @@ class GeoPackageStore:
             conn.close()
         tmp.replace(p)
         return cls(p)
+
+    @staticmethod
+    def _ontbrekend(conn: sqlite3.Connection) -> list[tuple[Laag, list[tuple[str, str]] | None]]:
+        """Schema layers with fields that the file lacks (``None``: the whole table is missing)."""
+        tabellen = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        uit: list[tuple[Laag, list[tuple[str, str]] | None]] = []
+        for schema in LAGEN.values():
+            if schema.afgeleid:
+                continue
+            if schema.naam not in tabellen:
+                uit.append((schema, None))
+                continue
+            aanwezig = {c for c, _t in _gpkg.table_columns(conn, schema.naam)}
+            nieuw = [(v.naam, _SQL_TYPES[v.type]) for v in schema.velden if v.naam not in aanwezig]
+            if nieuw:
+                uit.append((schema, nieuw))
+        return uit
+
+    def _werk_schema_bij(self) -> None:
+        """Bring a workspace made by an earlier kansenkaart up to the current schema.
+
+        Fields added to a schema layer since the file was made become empty columns
+        (``ALTER TABLE … ADD COLUMN``) and a new schema layer an empty table; nothing stored is
+        changed or removed. Opening a workspace that is up to date writes nothing, so a
+        read-only copy still opens; an outdated read-only copy opens as it is (its reads work,
+        writes fail as they would anyway).
+        """
+        if not self._ontbrekend(self._connect()):
+            return
+        try:
+            with self._write() as conn:
+                # Again inside the write lock: another process may have done it meanwhile.
+                for schema, kolommen in self._ontbrekend(conn):
+                    if kolommen is None:
+                        self._create_schema_table(conn, schema, self.srs_id)
+                        continue
+                    for naam, sqltype in kolommen:
+                        conn.execute(f"ALTER TABLE {quote(schema.naam)} ADD COLUMN {quote(naam)} {sqltype}")
+                conn.execute(
+                    f"INSERT OR REPLACE INTO {META} VALUES (?, ?)", ("schema_bijgewerkt_op", nu())
+                )
+        except sqlite3.OperationalError as e:
+            if "readonly" not in str(e).replace(" ", "").lower():
+                raise
 
     @staticmethod
     def _create_schema_table(conn: sqlite3.Connection, schema: Laag, srs_id: int) -> None:

@@ -249,6 +249,9 @@ def test_draw_save_reload_edit_and_history(kaart: Omgeving) -> None:
     kaart.kies("kk-kans-doelgroep", "zorggeschikt")
     kaart.typ("kk-kans-aantal_woningen", "24")
     kaart.kies("kk-kans-status", "idee")
+    assert kaart.js("var i = document.getElementById('kk-kans-opleverjaar'); return [i.type, i.min, i.max, i.step]") \
+        == ["number", "2000", "2100", "1"]
+    kaart.typ("kk-kans-opleverjaar", "2029")
     kaart.typ("kk-kans-partners", "Dudok Wonen, Amaris")
     kaart.typ("kk-kans-toelichting", "Leegstaand kantoor naast het zorgcentrum.")
     kaart.klik("#kk-kans-opslaan")
@@ -266,8 +269,8 @@ def test_draw_save_reload_edit_and_history(kaart: Omgeving) -> None:
     kaart.open()
     assert kid in kaart.js("return kansenkaart.idsOpKaart('kansen')")
     api = kaart.kansen_api()[kid]["properties"]
-    assert (api["naam"], api["doelgroep"], api["aantal_woningen"], api["gemeentecode"]) == \
-        ("Hofje Zuid", "zorggeschikt", 24, "GM0402")
+    assert (api["naam"], api["doelgroep"], api["aantal_woningen"], api["gemeentecode"], api["opleverjaar"]) == \
+        ("Hofje Zuid", "zorggeschikt", 24, "GM0402", 2029)
     kaart.js("kansenkaart.lagen.kansen.geojson.eachLayer(l => { if (l.feature.id === arguments[0]) l.openPopup(); })",
              kid)
     kaart.wacht("return !!document.querySelector('.leaflet-popup .kk-popup')")

@@ -45,7 +45,9 @@
   var K = (window.kansenkaart = { klaar: false, lagen: {}, bezig: 0, fouten: [] });
   window.kansenkaartKlaar = false;
 
-  var KANS_VELDEN = ['naam', 'soort', 'doelgroep', 'aantal_woningen', 'status', 'partners', 'toelichting'];
+  var KANS_VELDEN = ['naam', 'soort', 'doelgroep', 'aantal_woningen', 'status', 'opleverjaar', 'partners',
+    'toelichting'];
+  var GEHELE_TYPEN = ['geheel', 'jaar'];
   var ZOEK_DOWNLOADS = [['geojson', 'GeoJSON'], ['gpkg', 'GeoPackage'], ['csv', 'CSV']];
   var cfg, kaart;
 
@@ -679,9 +681,9 @@
       if (v.codes) {
         invoer = el('select', { id: id, name: naam }, el('option', { value: '', tekst: '— kies —' }));
         vulSelect(invoer, v.codes);
-      } else if (v.type === 'geheel' || v.type === 'getal') {
+      } else if (GEHELE_TYPEN.indexOf(v.type) >= 0 || v.type === 'getal') {
         invoer = el('input', { id: id, name: naam, type: 'number', inputmode: 'numeric',
-          min: v.minimum, max: v.maximum, step: v.type === 'geheel' ? 1 : 'any' });
+          min: v.minimum, max: v.maximum, step: v.type === 'getal' ? 'any' : 1 });
       } else if (naam === 'toelichting') {
         invoer = el('textarea', { id: id, name: naam, rows: 4, maxlength: v.maxLengte });
       } else {
@@ -733,7 +735,7 @@
       var v = veldVan('kansen', n);
       var w = i.value.trim();
       if (w === '') props[n] = null;
-      else if (v.type === 'geheel' && /^-?\d+$/.test(w)) props[n] = parseInt(w, 10);
+      else if (GEHELE_TYPEN.indexOf(v.type) >= 0 && /^-?\d+$/.test(w)) props[n] = parseInt(w, 10);
       else if (v.type === 'getal' && !isNaN(Number(w))) props[n] = Number(w);
       else props[n] = w;
     });
