@@ -40,6 +40,7 @@ def _start(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], 
         (["export"], "Het argument 'LAAG' ontbreekt."),
         (["vlekkenplan", "--cutof", "5"], "Onbekende optie: --cutof. Bedoelt u --cutoff?"),
         (["nietbestaand"], "Onbekend commando 'nietbestaand'."),
+        (["gebruikers"], "Onbekend commando 'gebruikers'. Bedoelt u 'gebruiker'?"),
     ],
 )
 def test_usage_mistakes_are_one_dutch_line(

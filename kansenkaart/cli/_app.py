@@ -15,14 +15,26 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+import typer.core
 import typer.rich_utils
 from rich.console import Console
 from rich.markup import escape
+from typer.models import CommandFunctionType
 
 from kansenkaart.errors import BadFileError, KansenkaartError
 from kansenkaart.settings import get_settings
 
-__all__ = ["WorkspaceOption", "app", "console", "err_console", "fout", "werkruimte_pad"]
+__all__ = [
+    "DutchCommand",
+    "DutchGroup",
+    "DutchTyper",
+    "WorkspaceOption",
+    "app",
+    "console",
+    "err_console",
+    "fout",
+    "werkruimte_pad",
+]
 
 # click's exception classes as typer uses them (recent typer releases vendor click as typer._click).
 _ck: Any = sys.modules[typer.BadParameter.__module__]
@@ -33,8 +45,96 @@ typer.rich_utils.ARGUMENTS_PANEL_TITLE = "Argumenten"
 typer.rich_utils.COMMANDS_PANEL_TITLE = "Commando's"
 typer.rich_utils.ERRORS_PANEL_TITLE = "Fout"
 typer.rich_utils.ABORTED_TEXT = "Afgebroken."
+# ... and for the rest of the frame typer's rich help prints around an option's own help text.
+typer.rich_utils.DEFAULT_STRING = "[standaard: {}]"
+typer.rich_utils.REQUIRED_LONG_STRING = "[verplicht]"
+typer.rich_utils.ENVVAR_STRING = "[omgevingsvariabele: {}]"
+typer.rich_utils.DEPRECATED_STRING = "(verouderd) "
+typer.rich_utils.RICH_HELP = "Hulp: [blue]{command_path} {help_option}[/]"
 
-app = typer.Typer(
+# The usage line's prefix and the --help option's own text are written by click itself, not by
+# typer.rich_utils, so no constant reaches them: the command classes below override the two
+# click hooks that produce them (``format_usage`` and ``get_help_option``).
+GEBRUIK = "Gebruik: "
+HULP_OPTIE = "Toon deze hulp en stop."
+# The placeholders of the usage line (typer's defaults: "[OPTIONS]" and "COMMAND [ARGS]...").
+OPTIES_METAVAR = "[OPTIES]"
+COMMANDO_METAVAR = "COMMANDO [ARGUMENTEN]..."
+# typer colours click's "Usage: " prefix with a highlighter regex; give "Gebruik: " the same style
+# (only colour: skipped if a typer release renames the class).
+_markeerder: Any = getattr(typer.rich_utils, "OptionHighlighter", None)
+if _markeerder is not None:
+    _markeerder.highlights = [*_markeerder.highlights, rf"(?P<usage>{re.escape(GEBRUIK)})"]
+
+
+def _gebruiksregel(command: Any, ctx: Any, formatter: Any) -> None:
+    """click's ``Command.format_usage`` with a Dutch prefix instead of its default ``Usage: ``."""
+    formatter.write_usage(ctx.command_path, " ".join(command.collect_usage_pieces(ctx)), prefix=GEBRUIK)
+
+
+def _hulpoptie(optie: Any) -> Any:
+    """click's --help option (made and cached by ``Command.get_help_option``) with a Dutch help text."""
+    if optie is not None:
+        optie.help = HULP_OPTIE
+    return optie
+
+
+class DutchCommand(typer.core.TyperCommand):
+    """A typer command whose usage line and --help option are Dutch."""
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        _gebruiksregel(self, ctx, formatter)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _hulpoptie(super().get_help_option(ctx))
+
+
+class DutchGroup(typer.core.TyperGroup):
+    """A typer command group whose usage line and --help option are Dutch."""
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        _gebruiksregel(self, ctx, formatter)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _hulpoptie(super().get_help_option(ctx))
+
+
+class DutchTyper(typer.Typer):
+    """``typer.Typer`` whose group and commands are :class:`DutchGroup` and :class:`DutchCommand`,
+    with Dutch placeholders in the usage line (typer's own ``options_metavar``/``subcommand_metavar``).
+
+    Use it for every (sub)app of the CLI, so that each ``--help`` has a Dutch frame.
+    """
+
+    def __init__(
+        self,
+        *,
+        cls: type[typer.core.TyperGroup] | None = None,
+        options_metavar: str | None = None,
+        subcommand_metavar: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            cls=cls or DutchGroup,
+            options_metavar=options_metavar or OPTIES_METAVAR,
+            subcommand_metavar=subcommand_metavar or COMMANDO_METAVAR,
+            **kwargs,
+        )
+
+    def command(
+        self,
+        name: str | None = None,
+        *,
+        cls: type[typer.core.TyperCommand] | None = None,
+        options_metavar: str | None = None,
+        **kwargs: Any,
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        return super().command(
+            name, cls=cls or DutchCommand, options_metavar=options_metavar or OPTIES_METAVAR, **kwargs
+        )
+
+
+app = DutchTyper(
     name="kansenkaart",
     help="Kansenkaart wonen met zorg: lagen, vlekkenplan, geschiktheid, monitor en kaart.",
     no_args_is_help=True,
@@ -112,6 +212,7 @@ _REDENEN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _GEBRUIK: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(patroon, re.DOTALL), vertaling)
     for patroon, vertaling in (
+        (r"^No such command '(.+?)'\. Did you mean (.+)\?$", r"Onbekend commando '\1'. Bedoelt u \2?"),
         (r"^No such command '(.+)'\.?$", r"Onbekend commando '\1'."),
         (r"^Missing command\.?$", "Geef een commando op."),
         (r"^Got unexpected extra argument(?:s|\(s\))? \((.+)\)\.?$", r"Onverwacht extra argument: \1."),
@@ -190,8 +291,11 @@ def main() -> None:
         code = app(standalone_mode=False)
     except _ck.ClickException as e:
         if type(e).__name__ == "NoArgsIsHelpError":  # a group called without a command: its help
-            ctx = getattr(e, "ctx", None)
-            console.print(ctx.get_help() if ctx is not None else e.format_message(), highlight=False)
+            # The error is made with ctx.get_help(): typer's rich help has already been printed
+            # then (and the message is empty); only a plain-text help is left to print here.
+            tekst = e.format_message()
+            if tekst.strip():
+                console.print(tekst, markup=False, highlight=False)
             sys.exit(e.exit_code)
         try:
             melding = gebruiksfout(e)

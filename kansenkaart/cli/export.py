@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from kansenkaart.attributie import BRONNEN, attributie
-from kansenkaart.cli._app import WorkspaceOption, app, console, fout, met_foutafhandeling, werkruimte_pad
+from kansenkaart.cli._app import DutchTyper, WorkspaceOption, app, console, fout, met_foutafhandeling, werkruimte_pad
 from kansenkaart.io.export import FORMATEN, bestandsnaam, exporteer_naar_bestand, formaat_uit_pad
 from kansenkaart.io.gebieden import normaliseer_gebieden
 from kansenkaart.io.pdok import NIVEAUS, download_gebieden
@@ -21,7 +21,7 @@ def _gebieden_app() -> typer.Typer:
     for group in app.registered_groups:
         if group.name == "gebieden" and group.typer_instance is not None:
             return group.typer_instance
-    sub = typer.Typer(
+    sub = DutchTyper(
         help="CBS-gebieden (gemeenten, wijken, buurten) ophalen en beheren.", no_args_is_help=True
     )
     app.add_typer(sub, name="gebieden")

@@ -15,17 +15,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from kansenkaart.auth import ROLLEN
-from kansenkaart.cli._app import WorkspaceOption, app, console, fout, met_foutafhandeling, werkruimte_pad
+from kansenkaart.cli._app import DutchTyper, WorkspaceOption, app, console, fout, met_foutafhandeling, werkruimte_pad
 from kansenkaart.io.gebruikers import Account, Gebruikersdb
 from kansenkaart.io.werkruimte import Werkruimte
 
 __all__ = ["gebruiker_app", "token_app"]
 
-gebruiker_app = typer.Typer(
+gebruiker_app = DutchTyper(
     help="Accounts van de kansenkaart: toevoegen, wijzigen, verwijderen (uitschakelen) en lijst.",
     no_args_is_help=True,
 )
-token_app = typer.Typer(
+token_app = DutchTyper(
     help="API-tokens (voor QGIS, scripts en koppelingen): maken, intrekken en lijst.",
     no_args_is_help=True,
 )

@@ -9,19 +9,19 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from kansenkaart.cli._app import WorkspaceOption, app, console, fout, met_foutafhandeling, werkruimte_pad
+from kansenkaart.cli._app import DutchTyper, WorkspaceOption, app, console, fout, met_foutafhandeling, werkruimte_pad
 from kansenkaart.cli.export import gebieden_app
 from kansenkaart.io import monitor as mon
 from kansenkaart.io.werkruimte import Werkruimte
 from kansenkaart.monitor import REGIO
 from kansenkaart.regio import DOELGROEPEN
 
-monitor_app = typer.Typer(
+monitor_app = DutchTyper(
     help="Regionale monitor: behoefte, realisatie, pijplijn, spreiding en peildata.",
     invoke_without_command=True,
 )
-peildatum_app = typer.Typer(help="Peildata: een stand van de monitor vastleggen of verwijderen.", no_args_is_help=True)
-behoefte_app = typer.Typer(
+peildatum_app = DutchTyper(help="Peildata: een stand van de monitor vastleggen of verwijderen.", no_args_is_help=True)
+behoefte_app = DutchTyper(
     help="Behoeftecijfers importeren (vullen of vervangen het regiobestand).", no_args_is_help=True
 )
 app.add_typer(monitor_app, name="monitor")

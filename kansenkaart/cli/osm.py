@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kansenkaart.cli._app import WorkspaceOption, app, console, met_foutafhandeling, werkruimte_pad
+from kansenkaart.cli._app import DutchTyper, WorkspaceOption, app, console, met_foutafhandeling, werkruimte_pad
 from kansenkaart.errors import ValidationError
 from kansenkaart.io.osm import (
     LaadRapport,
@@ -29,7 +29,7 @@ from kansenkaart.voorzieningen import TagMapping, laad_tagmapping
 
 __all__ = ["demo", "osm_app"]
 
-osm_app = typer.Typer(
+osm_app = DutchTyper(
     help="OpenStreetMap: wandelnetwerk en voorzieningen laden uit een bestand of downloaden via Overpass.",
     no_args_is_help=True,
 )
