@@ -24,7 +24,8 @@ to the objects behind it.
 - **Pijplijn** (pipeline): kansen with status idee, verkenning, in voorbereiding or in
   uitvoering (``vervallen`` never counts), plus the ``aantal_nultreden`` /
   ``aantal_geclusterd`` / ``aantal_zorggeschikt`` of nieuwbouwplannen whose ``opleverjaar`` is
-  unknown or ``>= peiljaar``, split hard/zacht.
+  unknown or ``>= peiljaar``, split hard/zacht; pipeline with an ``opleverjaar`` after the
+  need period (``eindjaar``) does not meet its need and is listed, not counted.
 - **No double counting**: an object that is linked to a kans that is not vervallen counts
   through the kans only. Linked means: the object's ``bron_id`` is the kans ``id``, or the
   kans ``bron_id`` is the object's ``id``, or both have the same non-empty ``bron`` and
@@ -461,6 +462,13 @@ def _koppeling(kansen: pd.DataFrame | None) -> _Koppeling:
     return _Koppeling(frozenset(ids), frozenset(bron_ids), frozenset(paren), naam)
 
 
+def _na_periode(jaar: int | None, startjaar: int, eindjaar: int | None) -> str | None:
+    """Why pipeline delivered in ``jaar`` does not meet the need of the period (``None``: it does)."""
+    if jaar is None or eindjaar is None or jaar <= eindjaar:
+        return None
+    return f"opleverjaar {jaar} ligt na de behoefteperiode {startjaar}-{eindjaar}"
+
+
 def telling(
     *,
     kansen: pd.DataFrame | None,
@@ -472,6 +480,7 @@ def telling(
     gemeenten: gpd.GeoDataFrame | None = None,
     startjaar: int,
     peiljaar: int,
+    eindjaar: int | None = None,
     min_woningen_cluster: int = 12,
 ) -> pd.DataFrame:
     """Return the ledger: one row per object and doelgroep, with rubriek and whether it counts.
@@ -492,6 +501,10 @@ def telling(
     peiljaar
         Year of the peildatum: homes delivered later do not count yet; nieuwbouwplannen with
         an ``opleverjaar`` before it are no longer pipeline.
+    eindjaar
+        Last year of the need period (``None``: no end). Pipeline (kansen that are not
+        realised, nieuwbouwplannen) with a later ``opleverjaar`` does not meet this need: it
+        is listed, not counted.
     min_woningen_cluster
         Minimum size of a wooncomplex to count as geclusterde woonvorm (norm, default 12).
 
@@ -553,7 +566,8 @@ def telling(
                 else:
                     _rij("kansen", rec, code, doelgroep, "gerealiseerd", aantal, None)
             elif status in PIJPLIJN_STATUSSEN:
-                _rij("kansen", rec, code, doelgroep, status, aantal, None)
+                _rij("kansen", rec, code, doelgroep, status, aantal,
+                     _na_periode(_geheel(rec.get("opleverjaar")), startjaar, eindjaar))
             elif status == "vervallen":
                 _rij("kansen", rec, code, doelgroep, "vervallen", aantal, "kans is vervallen")
             else:
@@ -604,6 +618,8 @@ def telling(
                         f"opleverjaar {jaar} ligt vóór het peiljaar {peiljaar}; opgeleverde woningen "
                         "horen in de woninglagen"
                     )
+                else:
+                    reden = _na_periode(jaar, startjaar, eindjaar)
                 _rij("nieuwbouwplannen", rec, code, d, rubriek, aantal, reden)
     return _frame(rows, _TELLING_KOLOMMEN)
 
@@ -1073,6 +1089,7 @@ def bereken_stand(
         gemeenten=gebieden,
         startjaar=startjaar,
         peiljaar=peildatum.year,
+        eindjaar=regio.behoefte_periode[1],
         min_woningen_cluster=min_cluster,
     )
     beh = behoefte_tabel(regio, geimporteerd=behoefte_import)

@@ -21,9 +21,9 @@ wooncomplexen
   W1 GM0417 24 ontmoetingsruimte (1995) existing geclusterd · W2 GM1696 8 → < 12, not counted
   W3 GM1696 30 without ontmoetingsruimte → not counted · W4 GM1942 16 ontmoetingsruimte (2022) realised
 nieuwbouwplannen
-  P1 GM0402 hard 2090: 50 nultreden + 20 geclusterd · P2 GM0406 zacht, no year: 10 zorggeschikt
+  P1 GM0402 hard 2029: 50 nultreden + 20 geclusterd · P2 GM0406 zacht, no year: 10 zorggeschikt
   P3 GM1942 hard 2020 (past): 30 nultreden → not counted
-  P4 GM0402 zacht 2090: 12 geclusterd, bron gemeente / P-4 = K1 → counted through K1 only
+  P4 GM0402 zacht 2029: 12 geclusterd, bron gemeente / P-4 = K1 → counted through K1 only
 gemeenten (75+): GM0402 8000, GM1942 6000, GM0406 4000, GM0376 1000, GM0417 2000, GM0317 800,
   GM1696 2200 (region 24000)
 """
@@ -253,7 +253,7 @@ def bouw_werkruimte(pad: Path) -> Werkruimte:
                     "naam": "P1",
                     "aantal_woningen": 200,
                     "hardheid": "hard",
-                    "opleverjaar": 2090,
+                    "opleverjaar": 2029,
                     "aantal_nultreden": 50,
                     "aantal_geclusterd": 20,
                     "gemeentecode": "GM0402",
@@ -281,7 +281,7 @@ def bouw_werkruimte(pad: Path) -> Werkruimte:
                     "naam": "P4",
                     "aantal_woningen": 80,
                     "hardheid": "zacht",
-                    "opleverjaar": 2090,
+                    "opleverjaar": 2029,
                     "aantal_geclusterd": 12,
                     "gemeentecode": "GM0402",
                     "bron": "gemeente",
@@ -479,6 +479,41 @@ def test_telling_gerealiseerde_kans_naar_opleverjaar() -> None:
     # the same kans counts once its year has come
     t28 = telling(kansen=kansen, gemeentecodes=CODES, startjaar=2022, peiljaar=2028).set_index("id")
     assert t28.loc["na_peil", "meegeteld"] and t28.loc["na_peil", "rubriek"] == "gerealiseerd"
+
+
+def test_telling_pijplijn_na_de_behoefteperiode() -> None:
+    kansen = _laag(
+        [{"id": k, "naam": k, "soort": "nieuwbouw", "doelgroep": "geclusterd", "status": st, "aantal_woningen": 12,
+          "gemeentecode": "GM0402", "opleverjaar": j}
+         for k, st, j in (("K2030", "in uitvoering", 2030), ("K2031", "verkenning", 2031), ("Kleeg", "idee", None),
+                          ("Kgerealiseerd", "gerealiseerd", 2025))],
+        [_punt("GM0402", dx=10 * i) for i in range(4)],
+    )
+    plannen = _laag(
+        [{"id": p, "naam": p, "hardheid": "hard", "opleverjaar": j, "aantal_nultreden": 20, "gemeentecode": "GM0402"}
+         for p, j in (("P2030", 2030), ("P2032", 2032))],
+        [_punt("GM0402", dx=100 + 10 * i) for i in range(2)],
+    )
+    t = telling(kansen=kansen, nieuwbouwplannen=plannen, gemeentecodes=CODES, startjaar=2022, peiljaar=2026,
+                eindjaar=2030).set_index("id")
+    assert t.loc[["K2030", "Kleeg", "Kgerealiseerd", "P2030"], "meegeteld"].all()
+    assert not t.loc["K2031", "meegeteld"] and not t.loc["P2032", "meegeteld"]
+    assert t.loc["K2031", "reden"] == "opleverjaar 2031 ligt na de behoefteperiode 2022-2030"
+    assert t.loc["P2032", "reden"] == "opleverjaar 2032 ligt na de behoefteperiode 2022-2030"
+    # without an end year (the default) nothing is cut off
+    assert telling(kansen=kansen, nieuwbouwplannen=plannen, gemeentecodes=CODES, startjaar=2022,
+                   peiljaar=2026)["meegeteld"].all()
+
+
+def test_monitor_laat_pijplijn_na_2030_buiten_de_dekking(ws: Werkruimte) -> None:
+    voor = rij(iom.bereken_monitor(ws, peildatum=PEILDATUM), "GM0402", "geclusterd")
+    k1 = ws.store.get("kansen", "K1")
+    ws.store.update("kansen", "K1", {"opleverjaar": 2032}, versie=k1.versie, gebruiker="test", kanaal="api")
+    st = iom.bereken_monitor(ws, peildatum=PEILDATUM)
+    na = rij(st, "GM0402", "geclusterd")
+    assert na["pijplijn"] == voor["pijplijn"] - 30  # K1's 30 homes; its linked plan P4 only ever counted through K1
+    k1_regels = st.telling[st.telling["id"] == "K1"]
+    assert list(k1_regels["reden"]) == ["opleverjaar 2032 ligt na de behoefteperiode 2022-2030"]
 
 
 # --------------------------------------------------------------------------- need import
