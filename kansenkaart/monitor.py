@@ -142,7 +142,7 @@ _TELLING_KOLOMMEN = (
     "meegeteld",
     "reden",
 )
-_KANS_KOLOMMEN = ("id", "naam", "gemeentecode", "doelgroep", "status", "aantal_woningen")
+_KANS_KOLOMMEN = ("id", "naam", "gemeentecode", "doelgroep", "status", "aantal_woningen", "opleverjaar")
 SPREIDING_INDICATOREN: tuple[str, ...] = (
     "aanbod",
     "aanbod_met_pijplijn",
@@ -171,6 +171,7 @@ _INT_KOLOMMEN = frozenset(
         "inwoners_65plus",
         "aantal",
         "aantal_woningen",
+        "opleverjaar",
     }
 )
 _FLOAT_KOLOMMEN = frozenset(
@@ -1000,6 +1001,7 @@ def _kansen_momentopname(kansen: pd.DataFrame | None, codes: pd.Series | None) -
                     "doelgroep": _tekst(rec.get("doelgroep")),
                     "status": _tekst(rec.get("status")),
                     "aantal_woningen": _geheel(rec.get("aantal_woningen")),
+                    "opleverjaar": _geheel(rec.get("opleverjaar")),
                 }
             )
     return _frame(rows, _KANS_KOLOMMEN)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
@@ -712,11 +713,16 @@ def test_export_xlsx_never_writes_formulas(ws: Werkruimte, tmp_path: Path) -> No
 
 
 def test_report_html(ws: Werkruimte) -> None:
+    k7 = ws.store.get("kansen", "K7")
+    ws.store.update("kansen", "K7", {"opleverjaar": 2025}, versie=k7.versie, gebruiker="test", kanaal="api")
     ov = iom.monitor_overzicht(ws, peildatum=None)
     html = iom.rapport_html(ws, ov, gemeente="GM0402")
     assert "Monitor woonzorg — Hilversum" in html
     assert 'data-veld="gerealiseerd">40<' in html
     assert "Zorgwoningen Centrum" in html and "Eemnes Hof" not in html  # only Hilversum's kansen
+    rij_k7 = re.search(r'<tr data-kans="K7">.*?</tr>', html)
+    assert rij_k7 is not None and '<td class="getal">2025</td>' in rij_k7.group(0)  # its opleverjaar, no separator
+    assert "<th class=\"getal\">Opleverjaar</th>" in html
     assert "<svg" in html and "H = ½" in html and "CC BY 4.0" in html
     assert "@page" in html  # print CSS inlined
     regio = iom.rapport_html(ws, ov)
