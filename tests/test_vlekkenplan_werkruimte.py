@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from typer.testing import CliRunner
@@ -129,3 +130,67 @@ def test_cli_prints_table_and_rejects_bad_bands(demo: Werkruimte) -> None:
     assert "Gemiddelde loopafstand per buurt" in res.output and "Voorbeelddata" in res.output
     bad = runner.invoke(app, ["vlekkenplan", "--banden", "300,100", "--workspace", str(demo.pad)])
     assert bad.exit_code == 2 and "oplopende" in bad.output
+
+
+def test_unchanged_categories_keep_their_zones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kansenkaart.io.vlekkenplan as iov
+
+    pad = tmp_path / "demo"
+    bouw_demo(pad)
+    ws = Werkruimte.open(pad)
+    gebouwd: list[tuple[str, ...]] = []
+    echt = iov.isochronen
+
+    def isochronen(*args: object, **kwargs: object) -> gpd.GeoDataFrame:
+        gebouwd.append(tuple(kwargs["categorieen"]))  # type: ignore[arg-type]
+        return echt(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(iov, "isochronen", isochronen)
+    eerste = bereken_vlekkenplan(ws, threads=1, hergebruik=False)
+    assert gebouwd == [tuple(CATEGORIEEN)] and eerste.info["zones_hergebruikt"] == []
+    v1 = ws.store.read_layer("vlekkenplan")
+
+    # nothing changed: every category is kept, and the layer is the same
+    tweede = bereken_vlekkenplan(ws, threads=1)
+    assert len(gebouwd) == 1
+    assert tweede.info["zones_hergebruikt"] == [c for c in CATEGORIEEN if c in tweede.info["zones_per_categorie"]]
+    v2 = ws.store.read_layer("vlekkenplan")
+    assert list(v2["id"]) == list(v1["id"])
+    assert all(a.equals_exact(b, 0) for a, b in zip(v1.geometry, v2.geometry, strict=True))
+
+    # a new ontmoetingsruimte: only that category is built again, and it equals a full rebuild
+    voorz = ws.store.read_layer("voorzieningen")
+    ontm = voorz[voorz["categorie"] == "ontmoetingsruimte"].iloc[[0]].copy()
+    ontm["id"] = "nieuw-ontmoeting"
+    ontm["bron_id"] = "nieuw-ontmoeting"
+    ontm["naam"] = "Nieuwe huiskamer"
+    ontm["geometry"] = ontm.geometry.translate(300, 200)
+    ws.store.replace_layer("voorzieningen", gpd.GeoDataFrame(
+        pd.concat([voorz, ontm], ignore_index=True), geometry="geometry", crs=voorz.crs))
+    derde = bereken_vlekkenplan(ws, threads=1)
+    assert gebouwd[1:] == [("ontmoetingsruimte",)]
+    assert "ontmoetingsruimte" not in derde.info["zones_hergebruikt"]
+    v3 = ws.store.read_layer("vlekkenplan").set_index("id")
+    v1_0_100 = v1.set_index("id").loc["ontmoetingsruimte:0-100"].geometry
+    assert v3.loc["ontmoetingsruimte:0-100"].geometry.area > v1_0_100.area + 1000  # the new one's zone is added
+    vol = bereken_vlekkenplan(ws, threads=1, hergebruik=False)
+    assert gebouwd[2:] == [tuple(CATEGORIEEN)] and vol.info["zones_hergebruikt"] == []
+    v4 = ws.store.read_layer("vlekkenplan").set_index("id")
+    assert list(v4.index) == list(v3.index)
+    # Equal up to floating point: a full run also splits the paths at the other categories'
+    # voorzieningen, which moves no outline by more than a fraction of a millimetre.
+    for zid in v4.index:
+        assert v4.loc[zid].geometry.symmetric_difference(v3.loc[zid].geometry).area < 0.01, zid
+        assert abs(v4.loc[zid, "oppervlakte_m2"] - v3.loc[zid, "oppervlakte_m2"]) < 0.01, zid
+
+    # other settings (a different buffer) change every fingerprint
+    bereken_vlekkenplan(ws, threads=1, buffer_m=30.0)
+    assert gebouwd[3:] == [tuple(CATEGORIEEN)]
+
+    # the CLI says what it kept, and --opnieuw keeps nothing
+    runner = CliRunner()
+    res = runner.invoke(app, ["vlekkenplan", "--buffer", "30", "--workspace", str(pad)])
+    assert res.exit_code == 0, res.output
+    assert "Loopzones ongewijzigd en behouden voor: supermarkt" in res.output and gebouwd[4:] == []
+    res = runner.invoke(app, ["vlekkenplan", "--buffer", "30", "--opnieuw", "--workspace", str(pad)])
+    assert res.exit_code == 0 and "behouden" not in res.output and gebouwd[4:] == [tuple(CATEGORIEEN)]

@@ -45,6 +45,12 @@ def vlekkenplan(
         "(gewogen naar aantal woningen).",
     ),
     zonder_zones: bool = typer.Option(False, "--zonder-zones", help="Sla de loopzones (isochronen) over."),
+    opnieuw: bool = typer.Option(
+        False,
+        "--opnieuw",
+        help="Bouw alle loopzones opnieuw; standaard blijven de opgeslagen zones staan van elke categorie "
+        "waarvan netwerk, voorzieningen en instellingen niet zijn veranderd.",
+    ),
     niveau: str = typer.Option("buurt", "--niveau", help="Welke tabel tonen: buurt, wijk of gemeente."),
     workspace: Path | None = WorkspaceOption,
 ) -> None:
@@ -63,6 +69,7 @@ def vlekkenplan(
             max_snap_m=get_settings().max_snap_m,
             gebiedslocaties=gebied,  # type: ignore[arg-type]
             isochronen_maken=not zonder_zones,
+            hergebruik=not opnieuw,
             voortgang=lambda s: status.update(s + "…"),
         )
     info = res.info
@@ -71,6 +78,11 @@ def vlekkenplan(
         + ", ".join(f"{n} {k}en" for k, n in info["gebieden"].items())
         + (f"; {info['zones']} loopzones." if info["zones"] else ".")
     )
+    if info.get("zones_hergebruikt"):
+        console.print(
+            f"Loopzones ongewijzigd en behouden voor: {', '.join(info['zones_hergebruikt'])} "
+            "(--opnieuw bouwt ze toch opnieuw)."
+        )
     if info["onbereikbare_voorzieningen"]:
         console.print(
             f"[yellow]{info['onbereikbare_voorzieningen']} voorziening(en) liggen verder dan "

@@ -16,6 +16,7 @@ Inputs
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from kansenkaart.errors import NetworkError, ValidationError
 from kansenkaart.io.store import nu
@@ -61,6 +63,10 @@ LOCATIELAGEN: tuple[str, ...] = (
 WONINGLAGEN: tuple[str, ...] = ("nultredenwoningen", "zorggeschikte_woningen", "wooncomplexen")
 GEBIEDSLAGEN: tuple[tuple[str, str], ...] = (("buurten", "buurt"), ("wijken", "wijk"), ("gemeenten", "gemeente"))
 META_LAATSTE_RUN = "vlekkenplan:laatste_run"
+ZONES_VERSIE = 1
+"""Version of the zone construction; part of every zone fingerprint, so a release that builds
+zones differently never reuses zones stored by an earlier one. Bump it when the construction
+in :mod:`kansenkaart._isochroon` or :func:`kansenkaart.vlekkenplan.isochronen` changes."""
 ZORGCENTRUM_DUBBEL_M = 25.0
 
 Gebiedslocaties = Literal["knooppunten", "woningen"]
@@ -165,6 +171,7 @@ def bereken_vlekkenplan(
     max_snap_m: float = 250.0,
     gebiedslocaties: Gebiedslocaties = "knooppunten",
     isochronen_maken: bool = True,
+    hergebruik: bool = True,
     threads: int = 2,
     opslaan: bool = True,
     voortgang: Callable[[str], None] | None = None,
@@ -192,6 +199,12 @@ def bereken_vlekkenplan(
         ``aantal_woningen``).
     isochronen_maken
         Also build the ``vlekkenplan`` isochrones (the slowest step).
+    hergebruik
+        Keep the stored zones of every category whose inputs did not change since they were
+        made: the same walking network, the same positions of that category's voorzieningen,
+        bands, buffer width and snap limit, and the same zone construction
+        (:data:`ZONES_VERSIE`). Only the other categories are built again. ``False`` builds
+        every zone anew.
     threads
         Threads for the isochrones (GEOS releases the GIL).
     opslaan
@@ -257,10 +270,32 @@ def bereken_vlekkenplan(
     bereikbaarheid = _opslagklaar(bereikbaarheid, _bereikbaarheid_ids(bereikbaarheid))
 
     vlekken = None
+    vorige = _vorige_run(werkruimte)
+    zones_per_categorie: dict[str, Any] = dict(vorige.get("zones_per_categorie") or {})
+    hergebruikt: list[str] = []
     if isochronen_maken:
-        meld(f"Loopzones maken ({', '.join(f'{b:g}' for b in banden_m)} m)")
-        vlekken = isochronen(vn, voorz, banden_m=banden_m, buffer_m=buffer_m, max_snap_m=max_snap_m, threads=threads)
+        afdrukken = {
+            c: zone_vingerafdruk(vn, voorz[voorz["categorie"] == c], banden_m=banden_m, buffer_m=buffer_m,
+                                 max_snap_m=max_snap_m)
+            for c in CATEGORIEEN
+        }
+        bewaard = _bewaarde_zones(werkruimte, zones_per_categorie, afdrukken) if hergebruik else {}
+        hergebruikt = [c for c in CATEGORIEEN if c in bewaard]
+        nieuw = [c for c in CATEGORIEEN if c not in bewaard]
+        delen_v = [bewaard[c] for c in hergebruikt]
+        if nieuw:
+            tekst = f"Loopzones maken ({', '.join(f'{b:g}' for b in banden_m)} m)"
+            if hergebruikt:
+                tekst += f" voor {', '.join(nieuw)}; ongewijzigd: {', '.join(hergebruikt)}"
+            meld(tekst)
+            delen_v.append(isochronen(vn, voorz, banden_m=banden_m, buffer_m=buffer_m, categorieen=nieuw,
+                                      max_snap_m=max_snap_m, threads=threads))
+        vlekken = _zones_op_volgorde(delen_v, vn.crs)
         vlekken = _opslagklaar(vlekken, _vlekkenplan_ids(vlekken))
+        telling_c = vlekken["categorie"].value_counts()
+        zones_per_categorie = {
+            c: {"vingerafdruk": afdrukken[c], "zones": int(telling_c.get(c, 0))} for c in CATEGORIEEN
+        }
 
     info = {
         "tijdstip": nu(),
@@ -277,6 +312,8 @@ def bereken_vlekkenplan(
         "locaties": len(locaties),
         "gebieden": {k: len(v) for k, v in gebieden.items()},
         "zones": len(vlekken) if vlekken is not None else 0,
+        "zones_hergebruikt": hergebruikt,
+        "zones_per_categorie": zones_per_categorie,
     }
     if opslaan:
         meld("Lagen opslaan")
@@ -287,6 +324,97 @@ def bereken_vlekkenplan(
     return VlekkenplanResultaat(
         bereikbaarheid=bereikbaarheid, vlekkenplan=vlekken, node_afstanden=na, gebieden=gebieden, info=info
     )
+
+
+def _vorige_run(werkruimte: Werkruimte) -> dict[str, Any]:
+    """The info of the last stored run (empty when there is none or it is unreadable)."""
+    tekst = werkruimte.store.get_meta(META_LAATSTE_RUN)
+    if not tekst:
+        return {}
+    try:
+        info = json.loads(tekst)
+    except json.JSONDecodeError:
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def netwerk_vingerafdruk(vn: VoorbereidNetwerk) -> str:
+    """SHA-256 of the walking network as the zones see it: edge ends, lengths and geometry (cached on ``vn``)."""
+    cached: str | None = vn._cache.get("vingerafdruk")
+    if cached is not None:
+        return cached
+    h = hashlib.sha256()
+    h.update(vn.crs.to_wkt().encode())
+    for arr in (vn.u, vn.v, vn.lengte, shapely.get_coordinates(vn.lijnen), shapely.get_num_coordinates(vn.lijnen)):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    out = h.hexdigest()
+    vn._cache["vingerafdruk"] = out
+    return out
+
+
+def zone_vingerafdruk(
+    vn: VoorbereidNetwerk,
+    voorzieningen: gpd.GeoDataFrame,
+    *,
+    banden_m: Sequence[float],
+    buffer_m: float,
+    max_snap_m: float,
+) -> str:
+    """Fingerprint of everything the zones of one category depend on.
+
+    The network (:func:`netwerk_vingerafdruk`), the positions of the category's voorzieningen
+    in the network CRS (sorted, so their order does not matter; names and ids do not shape a
+    zone), the bands, the buffer width, the snap limit and :data:`ZONES_VERSIE`.
+    """
+    pts = voorzieningen.geometry
+    if len(pts) and pts.crs is not None and vn.crs != pts.crs:
+        pts = pts.to_crs(vn.crs)
+    xy = shapely.get_coordinates(shapely.point_on_surface(pts.to_numpy())) if len(pts) else np.empty((0, 2))
+    xy = np.round(xy, 3)  # millimetres: a round trip through the store does not change the fingerprint
+    xy = xy[np.lexsort((xy[:, 1], xy[:, 0]))] if len(xy) else xy
+    h = hashlib.sha256()
+    h.update(netwerk_vingerafdruk(vn).encode())
+    h.update(json.dumps([ZONES_VERSIE, [float(b) for b in banden_m], float(buffer_m), float(max_snap_m)]).encode())
+    h.update(np.ascontiguousarray(xy, dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+def _bewaarde_zones(
+    werkruimte: Werkruimte, vorige: dict[str, Any], afdrukken: dict[str, str]
+) -> dict[str, gpd.GeoDataFrame]:
+    """Stored zones per category that can be kept: same fingerprint, and every zone still there."""
+    gelijk = [c for c, a in afdrukken.items()
+              if isinstance(vorige.get(c), dict) and vorige[c].get("vingerafdruk") == a]
+    if not gelijk or not werkruimte.store.has_layer("vlekkenplan"):
+        return {}
+    opgeslagen = werkruimte.store.read_layer("vlekkenplan")
+    if not len(opgeslagen) and any(int(vorige[c].get("zones", -1)) != 0 for c in gelijk):
+        return {}
+    uit: dict[str, gpd.GeoDataFrame] = {}
+    for c in gelijk:
+        deel = opgeslagen[opgeslagen["categorie"] == c] if len(opgeslagen) else opgeslagen
+        if "voorziening_id" in deel.columns:
+            deel = deel[deel["voorziening_id"].isna()]
+        if len(deel) == int(vorige[c].get("zones", -1)):
+            uit[c] = deel.drop(columns=["id"], errors="ignore")
+    return uit
+
+
+def _zones_op_volgorde(delen: list[gpd.GeoDataFrame], crs: Any) -> gpd.GeoDataFrame:
+    """Kept and new zones in one frame, in the order of a full run (category, then band)."""
+    kolommen = ["categorie", "band_van_m", "band_tot_m", "voorziening_id", "oppervlakte_m2", "buffer_m", "geometry"]
+    delen = [d.to_crs(crs) if d.crs is not None and d.crs != crs else d for d in delen if len(d)]
+    if not delen:
+        return gpd.GeoDataFrame({k: [] for k in kolommen[:-1]}, geometry=[], crs=crs)
+    frame = pd.concat([d[kolommen] for d in delen], ignore_index=True)
+    frame["voorziening_id"] = frame["voorziening_id"].astype(object).where(frame["voorziening_id"].notna(), None)
+    volgorde = {c: i for i, c in enumerate(CATEGORIEEN)}
+    frame["_c"] = frame["categorie"].map(volgorde)
+    frame = frame.sort_values(["_c", "band_van_m"], kind="stable").drop(columns="_c").reset_index(drop=True)
+    out = gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
+    onb = [r for d in delen for r in d.attrs.get("onbereikbaar", [])]
+    out.attrs["onbereikbaar"] = onb
+    return out
 
 
 def zone_rond_voorziening(
