@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import geopandas as gpd
@@ -32,10 +32,13 @@ from kansenkaart.errors import CRSError, ValidationError
 
 __all__ = [
     "CrsKeuze",
+    "FeatureTekst",
     "bbox_naar_store",
     "dumps",
+    "feature_teksten",
     "features_json",
     "geometrie_naar_store",
+    "met_eigenschappen",
     "ondersteunde_crs",
     "transformeer",
     "transformer",
@@ -306,6 +309,77 @@ def records(df: pd.DataFrame, kolommen: Iterable[str]) -> list[dict[str, Any]]:
     )
 
 
+class FeatureTekst(NamedTuple):
+    """A serialised GeoJSON Feature and where its properties end (:func:`feature_teksten`)."""
+
+    tekst: str
+    eind: int
+    """Position of the closing brace of ``properties`` in ``tekst`` (see :func:`met_eigenschappen`)."""
+
+
+def feature_teksten(
+    gdf: gpd.GeoDataFrame,
+    *,
+    naar: CrsKeuze,
+    van_uri: str,
+    item_href: str | None,
+    extra_links: Sequence[Mapping[str, str]] = (),
+) -> list[FeatureTekst]:
+    """Serialise the rows of ``gdf`` as GeoJSON Feature texts (as :func:`features_json`), each with
+    the position where its properties end, so that more properties can be added later
+    (:func:`met_eigenschappen`) without encoding the row again.
+    """
+    geoms = transformeer(np.asarray(gdf.geometry.array, dtype=object), van=gdf.crs, naar=naar, van_uri=van_uri)
+    leeg = np.array([g is None or g.is_empty for g in geoms], dtype=bool)
+    geo_strings: list[str | None] = [None] * len(geoms)
+    if len(geoms) and (~leeg).any():
+        for i, s in zip(np.flatnonzero(~leeg), shapely.to_geojson(geoms[~leeg]), strict=True):
+            geo_strings[i] = str(s)
+    kolommen = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    props = records(gdf, kolommen)
+    extra = dumps(list(extra_links))[1:-1] if extra_links else ""
+    out: list[FeatureTekst] = []
+    encode = _ENCODER.encode
+    for p, g in zip(props, geo_strings, strict=True):
+        fid = p.get("id")
+        kop = "".join(
+            [
+                '{"type":"Feature","id":',
+                "null" if fid is None else _tekst_json(str(fid)),
+                ',"geometry":',
+                g if g is not None else "null",
+                ',"properties":',
+                encode(p),
+            ]
+        )
+        deel = [kop]
+        if item_href is not None and fid is not None:
+            href = _tekst_json(f"{item_href}/{quote(str(fid), safe='')}")
+            deel += [
+                ',"links":[{"href":',
+                href,
+                ',"rel":"self","type":"application/geo+json"}',
+                "," + extra if extra else "",
+                "]",
+            ]
+        deel.append("}")
+        out.append(FeatureTekst("".join(deel), len(kop) - 1))
+    return out
+
+
+def met_eigenschappen(feature: FeatureTekst, eigenschappen: Mapping[str, Any]) -> str:
+    """The Feature text with ``eigenschappen`` added after its own properties.
+
+    The names must not be properties of the feature already. Values are written as
+    :func:`records` would (missing and non-finite numbers as ``null``).
+    """
+    tekst, eind = feature
+    if not eigenschappen:
+        return tekst
+    extra = _ENCODER.encode({k: _waarde(v) for k, v in eigenschappen.items()})[1:-1]
+    return tekst[:eind] + ("" if tekst[eind - 1] == "{" else ",") + extra + tekst[eind:]
+
+
 def features_json(
     gdf: gpd.GeoDataFrame,
     *,
@@ -319,36 +393,7 @@ def features_json(
     ``id`` is the kansenkaart ``id`` column. ``item_href`` is a URL prefix; when given, each
     feature gets a ``self`` link ``<item_href>/<id>`` plus ``extra_links``.
     """
-    geoms = transformeer(np.asarray(gdf.geometry.array, dtype=object), van=gdf.crs, naar=naar, van_uri=van_uri)
-    leeg = np.array([g is None or g.is_empty for g in geoms], dtype=bool)
-    geo_strings: list[str | None] = [None] * len(geoms)
-    if len(geoms) and (~leeg).any():
-        for i, s in zip(np.flatnonzero(~leeg), shapely.to_geojson(geoms[~leeg]), strict=True):
-            geo_strings[i] = str(s)
-    kolommen = [str(c) for c in gdf.columns if c != gdf.geometry.name]
-    props = records(gdf, kolommen)
-    extra = dumps(list(extra_links))[1:-1] if extra_links else ""
-    out: list[str] = []
-    encode = _ENCODER.encode
-    for p, g in zip(props, geo_strings, strict=True):
-        fid = p.get("id")
-        deel = [
-            '{"type":"Feature","id":',
-            "null" if fid is None else _tekst_json(str(fid)),
-            ',"geometry":',
-            g if g is not None else "null",
-            ',"properties":',
-            encode(p),
-        ]
-        if item_href is not None and fid is not None:
-            href = _tekst_json(f"{item_href}/{quote(str(fid), safe='')}")
-            deel += [
-                ',"links":[{"href":',
-                href,
-                ',"rel":"self","type":"application/geo+json"}',
-                "," + extra if extra else "",
-                "]",
-            ]
-        deel.append("}")
-        out.append("".join(deel))
-    return out
+    return [
+        f.tekst
+        for f in feature_teksten(gdf, naar=naar, van_uri=van_uri, item_href=item_href, extra_links=extra_links)
+    ]

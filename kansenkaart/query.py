@@ -17,9 +17,13 @@ layer with an attribute filter. Two ways of measuring:
 
 With ``niet_binnen`` the question is inverted: targets with *no* reference within D.
 
-:func:`ruimtelijke_query` is pure (GeoDataFrames in, GeoDataFrame out). :func:`voer_vraag_uit`
-is the thin orchestration shared by the CLI and the API: it reads the two layers through the
-store (:class:`Lezer`: ``query`` and ``columns``) it is given and calls :func:`ruimtelijke_query`.
+:func:`ruimtelijke_query` is pure (GeoDataFrames in, GeoDataFrame out); its engine
+:func:`zoek_treffers` is the same on bare geometry arrays (positions, distances and nearest
+references out), for callers that keep layers in memory. :func:`voer_vraag_uit` is the thin
+orchestration shared by the CLI and the API: it checks the question (:func:`vraag_filters`),
+reads the two layers through the store (:class:`Lezer`: ``query`` and ``columns``) it is given,
+references only within :func:`referentie_bbox`, and calls :func:`ruimtelijke_query`. The API's
+read cache follows the same steps on its arrays (:mod:`api.routes.query`).
 """
 
 from __future__ import annotations
@@ -48,13 +52,19 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_AFSTAND_M",
     "MODI",
+    "RESULTAATKOLOMMEN",
     "Lezer",
     "Modus",
+    "Treffers",
     "Vraag",
     "filters_voor_laag",
     "parse_voorwaarden",
+    "ref_labels",
+    "referentie_bbox",
     "ruimtelijke_query",
     "voer_vraag_uit",
+    "vraag_filters",
+    "zoek_treffers",
 ]
 
 Modus = Literal["hemelsbreed", "lopend"]
@@ -224,7 +234,8 @@ def _metrisch(doelen: gpd.GeoDataFrame, referenties: gpd.GeoDataFrame) -> tuple[
     return crs, referenties
 
 
-def _ref_labels(referenties: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+def ref_labels(referenties: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The ``id`` (else the index) and ``naam`` of each reference as text, ``None`` when missing."""
     if "id" in referenties.columns:
         ids = np.array([None if pd.isna(v) else str(v) for v in referenties["id"]], dtype=object)
     else:
@@ -291,6 +302,86 @@ def _lopend(
     )
 
 
+@dataclass(frozen=True)
+class Treffers:
+    """The answer of a spatial question in array form (what :func:`zoek_treffers` returns).
+
+    Attributes
+    ----------
+    posities
+        Positions of the matching targets in the target input, in input order.
+    afstand_m
+        Per match the distance to the nearest reference in metres, rounded to 0.1 m; NaN when
+        unknown (``niet_binnen`` for ``lopend`` beyond the cut-off).
+    referentie
+        Per match the position of the nearest reference in the reference input; -1 when none.
+    """
+
+    posities: np.ndarray
+    afstand_m: np.ndarray
+    referentie: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.posities)
+
+
+def _check_modus(modus: str) -> None:
+    if modus not in MODI:
+        raise ValidationError(
+            f"Onbekende modus '{modus}'. Kies uit: {', '.join(MODI)}.",
+            details={"veld": "modus", "waarde": modus, "toegestaan": list(MODI)},
+        )
+
+
+def zoek_treffers(
+    doel_geoms: np.ndarray,
+    ref_geoms: np.ndarray,
+    *,
+    afstand_m: float,
+    crs: CRS,
+    modus: Modus = "hemelsbreed",
+    netwerk: Netwerk | Any | None = None,
+    niet_binnen: bool = False,
+    max_snap_m: float = 250.0,
+) -> Treffers:
+    """The targets within (or, inverted, not within) ``afstand_m`` of a reference, on bare geometries.
+
+    The engine of :func:`ruimtelijke_query` without frames: callers that keep layers in memory
+    (the API's read cache) pass the geometry arrays and use the positions. Arguments as for
+    :func:`ruimtelijke_query`; both arrays are in ``crs``, the metric CRS of the workspace.
+
+    Raises
+    ------
+    ValidationError
+        For a distance outside 1-5000 m or an unknown mode.
+    NetworkError
+        For ``lopend`` without a usable network.
+    """
+    d = _check_afstand(afstand_m)
+    _check_modus(modus)
+    doel_geoms = np.asarray(doel_geoms, dtype=object)
+    ref_geoms = np.asarray(ref_geoms, dtype=object)
+    if modus == "lopend":
+        from kansenkaart.errors import NetworkError
+
+        if netwerk is None:
+            raise NetworkError("Geen wandelnetwerk in deze werkruimte; laad eerst OSM met 'kansenkaart osm laden'.")
+        if len(doel_geoms) and len(ref_geoms):
+            afstand, dichtstbij = _lopend(doel_geoms, ref_geoms, d, netwerk=netwerk, crs=crs, max_snap_m=max_snap_m)
+        else:
+            afstand, dichtstbij = np.full(len(doel_geoms), np.nan), np.full(len(doel_geoms), -1, dtype=np.int64)
+    else:
+        afstand, dichtstbij = _hemelsbreed(doel_geoms, ref_geoms, d, alles=niet_binnen)
+    binnen = np.isfinite(afstand) & (afstand <= d + 1e-9)
+    keep = ~binnen if niet_binnen else binnen
+    sel_afstand = afstand[keep]
+    return Treffers(
+        posities=np.flatnonzero(keep),
+        afstand_m=np.where(np.isfinite(sel_afstand), np.round(sel_afstand, 1), np.nan),
+        referentie=dichtstbij[keep],
+    )
+
+
 def ruimtelijke_query(
     doelen: gpd.GeoDataFrame,
     referenties: gpd.GeoDataFrame,
@@ -339,35 +430,28 @@ def ruimtelijke_query(
     NetworkError
         For ``lopend`` without a usable network.
     """
-    d = _check_afstand(afstand_m)
-    if modus not in MODI:
-        raise ValidationError(
-            f"Onbekende modus '{modus}'. Kies uit: {', '.join(MODI)}.",
-            details={"veld": "modus", "waarde": modus, "toegestaan": list(MODI)},
-        )
+    _check_afstand(afstand_m)
+    _check_modus(modus)
     crs, referenties = _metrisch(doelen, referenties)
-    doel_geoms = np.asarray(doelen.geometry.array, dtype=object)
-    ref_geoms = np.asarray(referenties.geometry.array, dtype=object)
-    if modus == "lopend":
-        from kansenkaart.errors import NetworkError
-
-        if netwerk is None:
-            raise NetworkError("Geen wandelnetwerk in deze werkruimte; laad eerst OSM met 'kansenkaart osm laden'.")
-        if len(doel_geoms) and len(ref_geoms):
-            afstand, dichtstbij = _lopend(doel_geoms, ref_geoms, d, netwerk=netwerk, crs=crs, max_snap_m=max_snap_m)
-        else:
-            afstand, dichtstbij = np.full(len(doel_geoms), np.nan), np.full(len(doel_geoms), -1, dtype=np.int64)
-    else:
-        afstand, dichtstbij = _hemelsbreed(doel_geoms, ref_geoms, d, alles=niet_binnen)
-    binnen = np.isfinite(afstand) & (afstand <= d + 1e-9)
-    keep = ~binnen if niet_binnen else binnen
-    ids, namen = _ref_labels(referenties)
-    out = doelen.loc[keep].copy()
-    sel_afstand = afstand[keep]
-    sel_ref = dichtstbij[keep]
-    out["afstand_m"] = np.where(np.isfinite(sel_afstand), np.round(sel_afstand, 1), np.nan)
-    out["dichtstbij_id"] = pd.Series([ids[i] if i >= 0 else None for i in sel_ref], index=out.index, dtype=object)
-    out["dichtstbij_naam"] = pd.Series([namen[i] if i >= 0 else None for i in sel_ref], index=out.index, dtype=object)
+    treffers = zoek_treffers(
+        np.asarray(doelen.geometry.array, dtype=object),
+        np.asarray(referenties.geometry.array, dtype=object),
+        afstand_m=afstand_m,
+        crs=crs,
+        modus=modus,
+        netwerk=netwerk,
+        niet_binnen=niet_binnen,
+        max_snap_m=max_snap_m,
+    )
+    ids, namen = ref_labels(referenties)
+    out = doelen.iloc[treffers.posities].copy()
+    out["afstand_m"] = treffers.afstand_m
+    out["dichtstbij_id"] = pd.Series(
+        [ids[i] if i >= 0 else None for i in treffers.referentie], index=out.index, dtype=object
+    )
+    out["dichtstbij_naam"] = pd.Series(
+        [namen[i] if i >= 0 else None for i in treffers.referentie], index=out.index, dtype=object
+    )
     return out
 
 
@@ -452,18 +536,10 @@ def _filters(store: Lezer, naam: str, teksten: Iterable[str], parameter: str) ->
     return filters_voor_laag(schema, paren, kolommen=kolommen, parameter=parameter)
 
 
-def voer_vraag_uit(
-    vraag: Vraag,
-    *,
-    store: Lezer,
-    netwerk: Netwerk | Any | None = None,
-    max_snap_m: float = 250.0,
-) -> gpd.GeoDataFrame:
-    """Answer ``vraag`` on a workspace store: read both layers (filtered) and run the query.
-
-    References are only read within the targets' bounding box grown by D (walking distance
-    is never shorter than the straight line), except for ``niet`` where the nearest
-    reference beyond D is still reported for ``hemelsbreed``.
+def vraag_filters(
+    vraag: Vraag, *, store: Lezer, netwerk: Netwerk | Any | None = None
+) -> tuple[float, dict[str, list[Any]], dict[str, list[Any]]]:
+    """Check a question before anything is read: (distance, target filters, reference filters).
 
     Raises
     ------
@@ -481,15 +557,55 @@ def voer_vraag_uit(
         from kansenkaart.errors import NetworkError
 
         raise NetworkError("Geen wandelnetwerk in deze werkruimte; laad eerst OSM met 'kansenkaart osm laden'.")
+    return d, doel_filters, ref_filters
+
+
+def referentie_bbox(
+    doel_geoms: np.ndarray, afstand_m: float, *, niet: bool
+) -> tuple[float, float, float, float] | None:
+    """The area in which references can matter: the targets' bounding box grown by D.
+
+    Walking distance is never shorter than the straight line, so references outside it are
+    farther than D from every target. ``None`` (read them all) for ``niet``, where the nearest
+    reference beyond D is still reported, and when the targets have no extent.
+    """
+    if niet or len(doel_geoms) == 0:
+        return None
+    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(np.asarray(doel_geoms, dtype=object)))
+    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+        return None
+    d = float(afstand_m)
+    return (minx - d, miny - d, maxx + d, maxy + d)
+
+
+def voer_vraag_uit(
+    vraag: Vraag,
+    *,
+    store: Lezer,
+    netwerk: Netwerk | Any | None = None,
+    max_snap_m: float = 250.0,
+) -> gpd.GeoDataFrame:
+    """Answer ``vraag`` on a workspace store: read both layers (filtered) and run the query.
+
+    References are only read within the targets' bounding box grown by D
+    (:func:`referentie_bbox`), except for ``niet`` where the nearest reference beyond D is
+    still reported for ``hemelsbreed``.
+
+    Raises
+    ------
+    UnknownLayerError, NotFoundError
+        For an unknown or not yet computed layer.
+    ValidationError
+        For a bad filter or distance.
+    NetworkError
+        For ``lopend`` without a network.
+    """
+    d, doel_filters, ref_filters = vraag_filters(vraag, store=store, netwerk=netwerk)
     doelen = store.query(vraag.doel, filters=doel_filters)
-    bbox = None
-    if len(doelen) and not vraag.niet:
-        minx, miny, maxx, maxy = doelen.total_bounds
-        if all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-            bbox = (minx - d, miny - d, maxx + d, maxy + d)
     if len(doelen) == 0:
         referenties = store.query(vraag.van, filters=ref_filters, limit=0)
     else:
+        bbox = referentie_bbox(np.asarray(doelen.geometry.array, dtype=object), d, niet=vraag.niet)
         referenties = store.query(vraag.van, filters=ref_filters, bbox=bbox)
     return ruimtelijke_query(
         doelen,

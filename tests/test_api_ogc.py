@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
+from api._geojson import features_json
 from api.app import create_app
 from api.models import (
     Collection,
@@ -590,3 +592,169 @@ def test_cache_sees_writes_from_other_connections(tmp_path: Path) -> None:
         assert c.delete("/api/collections/kansen/items/K1", headers={"If-Match": '"1"'}).status_code == 204
         assert "K1" not in _ids(FeatureCollection.model_validate(c.get("/api/collections/kansen/items").json()))
         ander.close()
+
+
+# --------------------------------------------------------------------------- spatial questions from memory
+
+VRAGEN_UIT_GEHEUGEN = [
+    f"{VOORBEELD}&modus=hemelsbreed",
+    f"{VOORBEELD}&modus=hemelsbreed&niet=true",
+    f"{VOORBEELD}&modus=lopend",
+    f"{VOORBEELD}&modus=lopend&niet=true",
+    f"{VOORBEELD}&crs={RD}&limit=2",
+    f"{VOORBEELD}&crs={EPSG4326}&niet=true&limit=1",
+    "/api/query?doel=kansen&binnen=5000&van=voorzieningen",
+    "/api/query?doel=kansen&binnen=37.5&van=voorzieningen&waar_ref=categorie=supermarkt&niet=true",
+    "/api/query?doel=kansen&binnen=100&van=gemeenten&waar=status=idee,verkenning",
+    "/api/query?doel=voorzieningen&binnen=250&van=kansen&waar=categorie=ontmoetingsruimte&modus=lopend",
+    "/api/query?doel=gemeenten&binnen=1&van=kansen&waar_ref=doelgroep=nultreden",
+    "/api/query?doel=kansen&binnen=300&van=zorgcentra",  # an empty reference layer
+    "/api/query?doel=zorgcentra&binnen=300&van=kansen",  # an empty target layer
+]
+
+
+def _tekst_zonder_tijd(r: Any) -> str:
+    """The answer as sent (key order, duplicates and number formatting included), without its time stamp."""
+    return re.sub(r'"timeStamp":"[^"]*"', '"timeStamp":""', r.text)
+
+
+@pytest.mark.parametrize("url", VRAGEN_UIT_GEHEUGEN)
+def test_query_from_memory_answers_like_the_store(
+    werkruimte_pad: Path, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cached path builds no frames; its answers are byte for byte those of the store path."""
+    zonder = create_app(werkruimte=werkruimte_pad, settings=LEZEN_OPEN, netwerk=maak_netwerk(), cache=False)
+    with TestClient(zonder) as c:
+        r = c.get(url)
+        assert r.status_code == 200, r.text
+        verwacht = _tekst_zonder_tijd(r)
+    import api.routes.query as query_route
+
+    def niet_gebruiken(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the cached path fell back to voer_vraag_uit")
+
+    monkeypatch.setattr(query_route, "voer_vraag_uit", niet_gebruiken)
+    met = create_app(werkruimte=werkruimte_pad, settings=LEZEN_OPEN, netwerk=maak_netwerk(), cache=True)
+    with TestClient(met) as c:
+        c.get("/api/collections/kansen/items?limit=2")  # some rows' texts made by items first
+        r = c.get(url)
+        assert r.status_code == 200, r.text
+        assert _tekst_zonder_tijd(r) == verwacht
+        QueryFeatureCollection.model_validate(r.json())
+
+
+def test_query_from_memory_sees_every_write_at_once(tmp_path: Path) -> None:
+    """Kansen created, moved, edited or deleted are in the very next answer, for new and repeated questions."""
+    pad = tmp_path / "ws"
+    maak_werkruimte(pad)
+    kop = bearer(maak_token(pad))
+    app = create_app(werkruimte=pad, settings=Settings(), netwerk=maak_netwerk(), cache=True)
+    vraag = "/api/query?doel=kansen&waar=doelgroep=geclusterd&van=voorzieningen&waar_ref=categorie=ontmoetingsruimte"
+
+    def afstanden(c: TestClient, binnen: float) -> dict[str, float]:
+        r = c.get(f"{vraag}&binnen={binnen}&crs={RD}")
+        assert r.status_code == 200, r.text
+        return {f["id"]: f["properties"]["afstand_m"] for f in r.json()["features"]}
+
+    with TestClient(app, headers=kop) as c:
+        assert afstanden(c, 100) == {"K1": 31.6, "K2": 85.0, "K5": 40.0}
+        # Created: within 100 m of OR1 (140 000, 470 000).
+        nieuw = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [140_050, 470_000]},
+            "properties": {"naam": "Nieuw hofje", "soort": "nieuwbouw", "doelgroep": "geclusterd", "status": "idee"},
+        }
+        r = c.post(f"/api/collections/kansen/items?crs={RD}", json=nieuw, headers={"Content-Crs": f"<{RD}>"})
+        assert r.status_code == 201, r.text
+        k7 = r.json()["id"]
+        assert afstanden(c, 100) == {"K1": 31.6, "K2": 85.0, "K5": 40.0, k7: 50.0}
+        assert afstanden(c, 60) == {"K1": 31.6, "K5": 40.0, k7: 50.0}
+        # Moved: K1 to 90 m east of OR1, then out of reach.
+        url = f"/api/collections/kansen/items/K1?crs={RD}"
+        verplaats = {"geometry": {"type": "Point", "coordinates": [140_090, 470_000]}}
+        r = c.patch(url, json=verplaats, headers={"If-Match": '"1"', "Content-Crs": f"<{RD}>"})
+        assert r.status_code == 200, r.text
+        assert afstanden(c, 100) == {"K1": 90.0, "K2": 85.0, "K5": 40.0, k7: 50.0}
+        assert afstanden(c, 60) == {"K5": 40.0, k7: 50.0}
+        verplaats = {"geometry": {"type": "Point", "coordinates": [140_500, 470_000]}}
+        r = c.patch(url, json=verplaats, headers={"If-Match": '"2"', "Content-Crs": f"<{RD}>"})
+        assert r.status_code == 200, r.text
+        assert afstanden(c, 100) == {"K2": 85.0, "K5": 40.0, k7: 50.0}
+        # Edited so that the filter no longer holds, and a changed name shows in the answer.
+        r = c.patch("/api/collections/kansen/items/K2", json={"properties": {"doelgroep": "nultreden"}},
+                    headers={"If-Match": '"1"'})
+        assert r.status_code == 200, r.text
+        r = c.patch("/api/collections/kansen/items/K5", json={"properties": {"naam": "Blok west (nieuw)"}},
+                    headers={"If-Match": '"1"'})
+        assert r.status_code == 200, r.text
+        assert afstanden(c, 100) == {"K5": 40.0, k7: 50.0}
+        namen = {f["id"]: f["properties"]["naam"] for f in c.get(f"{vraag}&binnen=100").json()["features"]}
+        assert namen["K5"] == "Blok west (nieuw)"
+        # Deleted.
+        assert c.delete(f"/api/collections/kansen/items/{k7}", headers={"If-Match": '"1"'}).status_code == 204
+        assert afstanden(c, 100) == {"K5": 40.0}
+        # A reference edited (in another connection): the nearest name follows.
+        c.app.state.kansenkaart.werkruimte.store.update(  # type: ignore[attr-defined]
+            "voorzieningen", "OR1", {"naam": "De Brink (verbouwd)"}, versie=None, gebruiker="x", kanaal="cli"
+        )
+        r = c.get(f"{vraag}&binnen=100")
+        assert [f["properties"]["dichtstbij_naam"] for f in r.json()["features"]] == ["De Brink (verbouwd)"]
+        eind = _zonder_tijd(r.json())
+    zonder = create_app(werkruimte=pad, settings=Settings(), netwerk=maak_netwerk(), cache=False)
+    with TestClient(zonder, headers=kop) as c:
+        assert _zonder_tijd(c.get(f"{vraag}&binnen=100").json()) == eind
+
+
+def test_query_target_with_result_column_takes_the_general_path(tmp_path: Path) -> None:
+    """A derived layer with a column named like a result property: answered as before (column overwritten)."""
+    pad = tmp_path / "ws"
+    ws = maak_werkruimte(pad)
+    vlak = gpd.GeoDataFrame(
+        {"id": ["B1", "B2"], "afstand_m": [1.0, 2.0], "dichtstbij_naam": ["x", "y"]},
+        geometry=[shapely.box(139_990, 469_990, 140_010, 470_010), shapely.box(141_000, 471_000, 141_010, 471_010)],
+        crs="EPSG:28992",
+    )
+    ws.store.replace_layer("bereikbaarheid", vlak)
+    url = "/api/query?doel=bereikbaarheid&binnen=50&van=voorzieningen"
+    antwoorden = []
+    for cache in (True, False):
+        with TestClient(create_app(werkruimte=pad, settings=LEZEN_OPEN, cache=cache)) as c:
+            r = c.get(url)
+            assert r.status_code == 200, r.text
+            antwoorden.append(_tekst_zonder_tijd(r))
+    assert antwoorden[0] == antwoorden[1]
+    assert antwoorden[0].count('"afstand_m"') == 1
+    (feature,) = json.loads(antwoorden[0])["features"]
+    assert feature["properties"] == {
+        "id": "B1", "afstand_m": 0.0, "dichtstbij_naam": "Buurthuis De Brink", "dichtstbij_id": "OR1"
+    }  # fmt: skip
+
+
+def test_feature_texts_take_extra_properties_as_if_they_were_columns() -> None:
+    """met_eigenschappen on a kept Feature text gives the text of the frame with those columns added."""
+    from api._geojson import feature_teksten, kies_crs, met_eigenschappen, ondersteunde_crs
+    from kansenkaart.crs import crs_uri
+
+    store_crs = gpd.GeoSeries([], crs="EPSG:28992").crs
+    keuzes = ondersteunde_crs(store_crs)
+    extra = [
+        {"afstand_m": 12.3, "dichtstbij_id": "OR1", "dichtstbij_naam": "Brink \"Oost\" ë"},
+        {"afstand_m": float("nan"), "dichtstbij_id": None, "dichtstbij_naam": None},
+    ]
+    punten = [shapely.Point(140_000, 470_000), shapely.Point(140_010, 470_020)]
+    frames = [
+        gpd.GeoDataFrame({"id": ["A", None], "naam": ["a", None]}, geometry=punten, crs="EPSG:28992"),
+        gpd.GeoDataFrame(geometry=punten, crs="EPSG:28992"),  # no properties at all
+    ]
+    for frame in frames:
+        for crs in (None, RD, EPSG4326):
+            keuze = kies_crs(crs, keuzes)
+            args: dict[str, Any] = {"naar": keuze, "van_uri": crs_uri(store_crs), "item_href": "http://x/items"}
+            teksten = feature_teksten(frame, **args)
+            met = frame.copy()
+            for k in extra[0]:
+                met[k] = [e[k] for e in extra]
+            verwacht = features_json(met, **args)
+            assert [met_eigenschappen(t, e) for t, e in zip(teksten, extra, strict=True)] == verwacht
+            assert [t.tekst for t in teksten] == features_json(frame, **args)
+            assert [met_eigenschappen(t, {}) for t in teksten] == features_json(frame, **args)

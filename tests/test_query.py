@@ -18,8 +18,11 @@ from kansenkaart.query import (
     Vraag,
     filters_voor_laag,
     parse_voorwaarden,
+    ref_labels,
+    referentie_bbox,
     ruimtelijke_query,
     voer_vraag_uit,
+    zoek_treffers,
 )
 from kansenkaart.schemas import laag
 from tests.query_fixture import VERWACHT, kansen_frame, maak_netwerk, maak_werkruimte, voorzieningen
@@ -115,6 +118,30 @@ def test_empty_references_and_targets() -> None:
 def test_references_in_other_crs_are_projected() -> None:
     uit = ruimtelijke_query(_doelen(), _ors().to_crs(4326), afstand_m=100)
     assert set(uit["id"]) == VERWACHT[("hemelsbreed", False)]
+
+
+@pytest.mark.parametrize(("modus", "niet"), [(m, n) for m in ("hemelsbreed", "lopend") for n in (False, True)])
+def test_zoek_treffers_is_the_engine_of_ruimtelijke_query(modus: Modus, niet: bool) -> None:
+    """The array form (used by the API's read cache) gives the rows and values of the frame form."""
+    doelen, refs = _doelen(), _ors()
+    netwerk = maak_netwerk() if modus == "lopend" else None
+    uit = ruimtelijke_query(doelen, refs, afstand_m=100, modus=modus, netwerk=netwerk, niet_binnen=niet)
+    t = zoek_treffers(
+        np.asarray(doelen.geometry.array), np.asarray(refs.geometry.array), afstand_m=100, crs=doelen.crs,
+        modus=modus, netwerk=netwerk, niet_binnen=niet,
+    )  # fmt: skip
+    assert len(t) == len(uit) and list(doelen["id"].iloc[t.posities]) == list(uit["id"])
+    np.testing.assert_array_equal(t.afstand_m, uit["afstand_m"].to_numpy(dtype=float))
+    ids, _namen = ref_labels(refs)
+    assert [ids[i] if i >= 0 else None for i in t.referentie] == list(uit["dichtstbij_id"])
+
+
+def test_referentie_bbox() -> None:
+    punten = np.array([shapely.Point(0, 0), shapely.box(10, 20, 30, 40), None], dtype=object)
+    assert referentie_bbox(punten, 100, niet=False) == (-100.0, -100.0, 130.0, 140.0)
+    assert referentie_bbox(punten, 100, niet=True) is None  # niet: every reference counts
+    assert referentie_bbox(punten[:0], 100, niet=False) is None
+    assert referentie_bbox(np.array([None, shapely.Point()], dtype=object), 100, niet=False) is None
 
 
 def test_bad_arguments() -> None:

@@ -19,6 +19,7 @@ another supported CRS; the ``Content-Crs`` header says which.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -30,7 +31,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import URL
 
 from api._cache import Leescache
-from api._geojson import CrsKeuze, dumps, features_json, transformer
+from api._geojson import CrsKeuze, FeatureTekst, dumps, feature_teksten, features_json, transformer
 from api.deps import (
     MAX_LIMIT,
     STANDAARD_LIMIT,
@@ -351,6 +352,21 @@ def lees_pagina(
     return store.query(schema.naam, bbox=bbox.store_bbox, filters=filters, limit=limit, offset=offset), matched
 
 
+def tekstvariant(
+    ctx: ApiContext, *, crs: CrsKeuze, items_href: str
+) -> tuple[Any, Callable[[gpd.GeoDataFrame], list[FeatureTekst]]]:
+    """The cache variant of Feature texts in ``crs`` with item links under ``items_href``, and its maker.
+
+    ``items`` pages and spatial-question answers share the texts kept by the read cache, so
+    both take the key and the serialiser from here.
+    """
+
+    def maak(gdf: gpd.GeoDataFrame) -> list[FeatureTekst]:
+        return feature_teksten(gdf, naar=crs, van_uri=ctx.store_uri, item_href=items_href)
+
+    return (crs.uri, ctx.store_uri, items_href), maak
+
+
 def features_pagina(
     ctx: ApiContext,
     schema: Laag,
@@ -367,20 +383,17 @@ def features_pagina(
     A cached layer answers from memory, each row's text made once per CRS and item URL
     (:meth:`Leescache.pagina`); otherwise the page is read with :func:`lees_pagina`.
     """
-
-    def maak(gdf: gpd.GeoDataFrame) -> list[str]:
-        return features_json(gdf, naar=crs, van_uri=ctx.store_uri, item_href=items_href)
-
     lezer = ctx.lezer
     if isinstance(lezer, Leescache) and not bbox.buiten:
+        variant, maak = tekstvariant(ctx, crs=crs, items_href=items_href)
         antwoord = lezer.pagina(
             schema.naam, bbox=bbox.store_bbox, filters=filters, limit=limit, offset=offset,
-            variant=(crs.uri, ctx.store_uri, items_href), maak=maak,
+            variant=variant, maak=maak,
         )
         if antwoord is not None:
             return antwoord
     gdf, matched = lees_pagina(ctx, schema, bbox=bbox, filters=filters, limit=limit, offset=offset)
-    return matched, maak(gdf)
+    return matched, features_json(gdf, naar=crs, van_uri=ctx.store_uri, item_href=items_href)
 
 
 @router.get(

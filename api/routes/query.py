@@ -7,23 +7,34 @@
 
 The answer is a GeoJSON FeatureCollection of the matching targets, each with ``afstand_m``
 and the ``dichtstbij_id``/``dichtstbij_naam`` of the nearest reference. The logic is
-:func:`kansenkaart.query.voer_vraag_uit`, shared with ``kansenkaart query``.
+:func:`kansenkaart.query.voer_vraag_uit`, shared with ``kansenkaart query``; with the read
+cache (the default) the same steps run on the layers in memory (:func:`_uit_geheugen`), with
+the same answers, byte for byte.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api._cache import Leescache
-from api._geojson import CrsKeuze, dumps, features_json
+from api._geojson import CrsKeuze, dumps, features_json, met_eigenschappen
 from api.deps import MAX_LIMIT, ApiContext, ContextDep, CrsDep, GebruikerDep
 from api.models import QueryFeatureCollection, QueryVraag
 from api.routes import api_basis
-from api.routes.ogc import GEOJSON, GeoJSONResponse, _fouten, _nu
-from kansenkaart.query import MAX_AFSTAND_M, MIN_AFSTAND_M, Vraag, voer_vraag_uit
+from api.routes.ogc import GEOJSON, GeoJSONResponse, _fouten, _nu, tekstvariant
+from kansenkaart.query import (
+    MAX_AFSTAND_M,
+    MIN_AFSTAND_M,
+    RESULTAATKOLOMMEN,
+    Vraag,
+    referentie_bbox,
+    voer_vraag_uit,
+    vraag_filters,
+    zoek_treffers,
+)
 from kansenkaart.schemas import LAGEN
 
 __all__ = ["router"]
@@ -48,10 +59,62 @@ _QUERY_LIMIT = Annotated[
 ]
 
 
+def _uit_geheugen(
+    ctx: ApiContext, lezer: Leescache, vraag: Vraag, netwerk: Any, *, crs: CrsKeuze, limit: int, href: str
+) -> tuple[int, list[str]] | None:
+    """Answer from the layers in memory without building frames; ``None`` when a layer is not cached.
+
+    The same question checks (:func:`vraag_filters`), selection (:meth:`Leescache.selectie`, as
+    :meth:`Leescache.query` selects), reference area (:func:`referentie_bbox`) and engine
+    (:func:`zoek_treffers`) as :func:`voer_vraag_uit`, on geometry arrays. Each target's
+    Feature text is the one ``items`` serves (kept per row), with the three result properties
+    added; only the distances are new per question.
+    """
+    d, doel_filters, ref_filters = vraag_filters(vraag, store=lezer, netwerk=netwerk)
+    doelen = lezer.selectie(vraag.doel, filters=doel_filters)
+    if doelen is None or not lezer.metrisch or any(k in doelen.kolommen for k in RESULTAATKOLOMMEN):
+        return None  # the general path decides (and says what is wrong)
+    bbox = referentie_bbox(doelen.geoms, d, niet=vraag.niet)
+    referenties = lezer.selectie(vraag.van, filters=ref_filters, bbox=bbox)
+    if referenties is None:
+        return None
+    treffers = zoek_treffers(
+        doelen.geoms,
+        referenties.geoms,
+        afstand_m=d,
+        crs=lezer.store.crs,
+        modus=vraag.modus,
+        netwerk=netwerk,
+        niet_binnen=vraag.niet,
+        max_snap_m=ctx.settings.max_snap_m,
+    )
+    variant, maak = tekstvariant(ctx, crs=crs, items_href=href)
+    teksten = lezer.feature_teksten(doelen, treffers.posities[:limit], variant=variant, maak=maak)
+    ids, namen = lezer.labels(referenties)
+    features = []
+    for tekst, afstand, ref in zip(teksten, treffers.afstand_m[:limit], treffers.referentie[:limit], strict=True):
+        features.append(
+            met_eigenschappen(
+                tekst,
+                {
+                    "afstand_m": float(afstand),
+                    "dichtstbij_id": ids[ref] if ref >= 0 else None,
+                    "dichtstbij_naam": namen[ref] if ref >= 0 else None,
+                },
+            )
+        )
+    return len(treffers), features
+
+
 def _bereken(ctx: ApiContext, vraag: Vraag, *, crs: CrsKeuze, limit: int, basis: str) -> tuple[int, list[str]]:
     netwerk = ctx.netwerk.get() if vraag.modus == "lopend" else None
-    resultaat = voer_vraag_uit(vraag, store=ctx.lezer, netwerk=netwerk, max_snap_m=ctx.settings.max_snap_m)
     href = f"{basis}/collections/{vraag.doel}/items"
+    lezer = ctx.lezer
+    if isinstance(lezer, Leescache):
+        antwoord = _uit_geheugen(ctx, lezer, vraag, netwerk, crs=crs, limit=limit, href=href)
+        if antwoord is not None:
+            return antwoord
+    resultaat = voer_vraag_uit(vraag, store=lezer, netwerk=netwerk, max_snap_m=ctx.settings.max_snap_m)
     return len(resultaat), features_json(resultaat.iloc[:limit], naar=crs, van_uri=ctx.store_uri, item_href=href)
 
 
