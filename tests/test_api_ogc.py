@@ -522,6 +522,32 @@ def test_cache_answers_like_the_store(werkruimte_pad: Path, url: str) -> None:
     assert antwoorden[0] == antwoorden[1]
 
 
+def test_cache_reads_ja_nee_filters_of_derived_layers_like_the_store(tmp_path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from kansenkaart.io.werkruimte import Werkruimte
+
+    pad = tmp_path / "ws"
+    maak_werkruimte(pad)
+    voldoet = [True, False, True, False, True]
+    Werkruimte.open(pad).store.replace_layer("geschiktheid", gpd.GeoDataFrame(
+        {"profiel": "geclusterd", "score": [90.0, 40.0, 75.0, 10.0, 60.0], "voldoet": voldoet},
+        geometry=[shapely.Point(139_900 + 20 * i, 470_000) for i in range(5)], crs="EPSG:28992"))
+    verwacht = {"ja": 3, "nee": 2, "true": 3}
+    for waarde, aantal in verwacht.items():
+        for url in (f"/api/collections/geschiktheid/items?voldoet={waarde}",
+                    f"/api/query?doel=geschiktheid&waar=voldoet={waarde}&binnen=5000&van=kansen"):
+            gevonden = []
+            for cache in (True, False):
+                app = create_app(werkruimte=pad, settings=LEZEN_OPEN, cache=cache)
+                with TestClient(app) as c:
+                    r = c.get(url)
+                assert r.status_code == 200, r.text
+                gevonden.append(sorted(f["id"] for f in r.json()["features"]))
+            assert gevonden[0] == gevonden[1] and len(gevonden[0]) == aantal, (url, gevonden)
+
+
 def _zonder_tijd(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "timeStamp"}
 
