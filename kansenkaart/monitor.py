@@ -549,6 +549,13 @@ def telling(
             }
         )
 
+    def _via_kans(kans: str) -> str:
+        """Why an object linked to ``kans`` does not count on its own."""
+        eigen = niet_meegeteld.get(kans)
+        if eigen:
+            return f"gekoppeld aan kans '{kans}', die niet meetelt: {eigen}"
+        return f"gekoppeld aan kans '{kans}'; telt mee via de kans"
+
     if kansen is not None and len(kansen):
         codes = _gemeentecodes(kansen, gemeenten, geldig)
         for (_i, rec), code in zip(kansen.iterrows(), codes, strict=True):
@@ -574,6 +581,12 @@ def telling(
             else:
                 _rij("kansen", rec, code, doelgroep, "idee", aantal, f"status '{status}' onbekend")
 
+    # Kansen that do not count (for their year, a missing number, …): objects linked to them say so.
+    # (Keyed like _Koppeling.kans answers: by the kans's name, else its id.)
+    niet_meegeteld = {
+        r["naam"] or r["id"] or "?": r["reden"] for r in rows if r["laag"] == "kansen" and not r["meegeteld"]
+    }
+
     woninglagen: tuple[tuple[str, pd.DataFrame | None, str], ...] = (
         ("nultredenwoningen", nultredenwoningen, "nultreden"),
         ("zorggeschikte_woningen", zorggeschikte_woningen, "zorggeschikt"),
@@ -590,7 +603,7 @@ def telling(
             reden: str | None = None
             kans = link.kans(_tekst(rec.get("id")), _tekst(rec.get("bron")), _tekst(rec.get("bron_id")))
             if kans is not None:
-                reden = f"gekoppeld aan kans '{kans}'; telt mee via de kans"
+                reden = _via_kans(kans)
             elif jaar is not None and jaar > peiljaar:
                 reden = f"opleverjaar {jaar} ligt na het peiljaar {peiljaar}"
             elif laagnaam == "wooncomplexen":
@@ -613,7 +626,7 @@ def telling(
                     continue
                 reden = None
                 if kans is not None:
-                    reden = f"gekoppeld aan kans '{kans}'; telt mee via de kans"
+                    reden = _via_kans(kans)
                 elif jaar is not None and jaar < peiljaar:
                     reden = (
                         f"opleverjaar {jaar} ligt vóór het peiljaar {peiljaar}; opgeleverde woningen "

@@ -515,6 +515,10 @@ def test_monitor_laat_pijplijn_na_2030_buiten_de_dekking(ws: Werkruimte) -> None
     assert na["pijplijn"] == voor["pijplijn"] - 30  # K1's 30 homes; its linked plan P4 only ever counted through K1
     k1_regels = st.telling[st.telling["id"] == "K1"]
     assert list(k1_regels["reden"]) == ["opleverjaar 2032 ligt na de behoefteperiode 2022-2030"]
+    p4 = st.telling[st.telling["id"] == "P4"]  # linked to K1: it says why it does not count after all
+    assert list(p4["reden"]) == [
+        "gekoppeld aan kans 'Hof Hilversum', die niet meetelt: opleverjaar 2032 ligt na de behoefteperiode 2022-2030"
+    ]
 
 
 # --------------------------------------------------------------------------- need import
