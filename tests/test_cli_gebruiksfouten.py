@@ -6,23 +6,15 @@ English usage errors into Dutch; ``CliRunner`` tests elsewhere call the typer ap
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from kansenkaart.cli import main
+from tests._cli import start
 
 ENGELS = ("Invalid value", "No such", "Missing", "Usage:", "Try '", "Error", "Got unexpected", "requires an")
 
 
-def _start(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["kansenkaart", *args])
-    with pytest.raises(SystemExit) as uit:
-        main()
-    out, err = capsys.readouterr()
-    code = uit.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 @pytest.mark.parametrize(
@@ -46,7 +38,7 @@ def _start(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], 
 def test_usage_mistakes_are_one_dutch_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str], melding: str
 ) -> None:
-    code, _out, err = _start(monkeypatch, capsys, *args)
+    code, _out, err = start(monkeypatch, capsys, *args)
     assert code == 2
     regels = [r for r in err.splitlines() if r.strip()]
     assert regels[0] == f"Fout: {melding}", err
@@ -59,7 +51,7 @@ def test_usage_mistakes_are_one_dutch_line(
 def test_a_group_without_command_shows_its_help_in_dutch(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _err = _start(monkeypatch, capsys, "gebruiker")
+    code, out, _err = start(monkeypatch, capsys, "gebruiker")
     assert code == 2
     assert "Commando's" in out and "toevoegen" in out and "Commands" not in out
 
@@ -67,9 +59,9 @@ def test_a_group_without_command_shows_its_help_in_dutch(
 def test_help_and_domain_errors_keep_their_exit_codes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, _ = _start(monkeypatch, capsys, "query", "--help")
+    code, out, _ = start(monkeypatch, capsys, "query", "--help")
     assert code == 0 and "Opties" in out and "--binnen" in out
     # a command's own Dutch error (typer.Exit(2) from the command) comes through unchanged
-    code, _, err = _start(monkeypatch, capsys, "export", "kansen", "-o", str(tmp_path / "k.gpkg"),
+    code, _, err = start(monkeypatch, capsys, "export", "kansen", "-o", str(tmp_path / "k.gpkg"),
                           "-w", str(tmp_path / "geen"))
     assert code == 2 and err.startswith("Fout: ") and "Hulp:" not in err

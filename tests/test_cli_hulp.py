@@ -6,14 +6,14 @@ from click and typer, which ``kansenkaart/cli/_app.py`` turns into Dutch.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import typer
 
-from kansenkaart.cli import app, main
+from kansenkaart.cli import app
+from tests._cli import start
 
 ENGELS = (
     "Usage:",
@@ -34,12 +34,7 @@ ENGELS = (
 def _hulp(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     # wide enough that rich never wraps a mark such as "[standaard: gpkg]" over two lines
     monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setattr(sys, "argv", ["kansenkaart", *args])
-    with pytest.raises(SystemExit) as uit:
-        main()
-    out, err = capsys.readouterr()
-    code = uit.value.code
-    return (code if isinstance(code, int) else 0), out, err
+    return start(monkeypatch, capsys, *args)
 
 
 def _geen_engels(out: str) -> None:
