@@ -530,11 +530,11 @@ def test_cache_reads_ja_nee_filters_of_derived_layers_like_the_store(tmp_path: P
 
     pad = tmp_path / "ws"
     maak_werkruimte(pad)
-    voldoet = [True, False, True, False, True]
+    voldoet = [True, False, True, None, True]  # a gap: pandas keeps the column as object
     Werkruimte.open(pad).store.replace_layer("geschiktheid", gpd.GeoDataFrame(
         {"profiel": "geclusterd", "score": [90.0, 40.0, 75.0, 10.0, 60.0], "voldoet": voldoet},
         geometry=[shapely.Point(139_900 + 20 * i, 470_000) for i in range(5)], crs="EPSG:28992"))
-    verwacht = {"ja": 3, "nee": 2, "true": 3}
+    verwacht = {"ja": 3, "nee": 1, "true": 3}
     for waarde, aantal in verwacht.items():
         for url in (f"/api/collections/geschiktheid/items?voldoet={waarde}",
                     f"/api/query?doel=geschiktheid&waar=voldoet={waarde}&binnen=5000&van=kansen"):

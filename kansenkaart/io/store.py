@@ -271,6 +271,10 @@ def _plain(v: Any) -> Any:
 def _infer_sql_type(s: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(s):
         return "BOOLEAN"
+    if s.dtype == object:
+        gevuld = s.dropna().tolist()
+        if gevuld and all(isinstance(v, bool | np.bool_) for v in gevuld):
+            return "BOOLEAN"  # yes/no with gaps (pandas keeps those as object)
     if pd.api.types.is_integer_dtype(s):
         return "INTEGER"
     if pd.api.types.is_float_dtype(s):
