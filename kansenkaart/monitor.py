@@ -986,7 +986,7 @@ class Monitorstand:
                     hoover=sp.get("hoover"),
                     hoover_met_pijplijn=sp.get("hoover_met_pijplijn"),
                 ),
-                kansen=_frame(data.get("kansen", []), _KANS_KOLOMMEN),
+                kansen=_kansen_uit_json(data.get("kansen", [])),
                 telling=_frame(data.get("telling", []), _TELLING_KOLOMMEN),
                 meldingen=tuple(data.get("meldingen", ())),
                 bronnen=dict(data.get("bronnen", {})),
@@ -997,6 +997,15 @@ class Monitorstand:
             if isinstance(e, ValidationError):
                 raise
             raise ValidationError(f"Vastgelegde monitorstand is onleesbaar: {e}") from e
+
+
+def _kansen_uit_json(rijen: list[dict[str, Any]]) -> pd.DataFrame:
+    """The kansen of a frozen stand; a stand frozen before kansen had an ``opleverjaar`` is marked
+    (``attrs["zonder"]``), so that :func:`verschil` does not report every year as a change."""
+    df = _frame(rijen, _KANS_KOLOMMEN)
+    if rijen and not any("opleverjaar" in r for r in rijen):
+        df.attrs["zonder"] = ["opleverjaar"]
+    return df
 
 
 def _kansen_momentopname(kansen: pd.DataFrame | None, codes: pd.Series | None) -> pd.DataFrame:
@@ -1222,6 +1231,13 @@ def verschil(oud: Monitorstand, nieuw: Monitorstand) -> Verschil:
 
     ka = {r["id"]: r for r in _records(oud.kansen)}
     kb = {r["id"]: r for r in _records(nieuw.kansen)}
+    zonder = set(oud.kansen.attrs.get("zonder", ())) | set(nieuw.kansen.attrs.get("zonder", ()))
+    velden = [
+        (veld, label)
+        for veld, label in (("aantal_woningen", "aantal woningen"), ("doelgroep", "doelgroep"),
+                            ("opleverjaar", "opleverjaar"))
+        if veld not in zonder
+    ]
     krows = []
     for kid, r in kb.items():
         naam = r["naam"] or kid
@@ -1251,7 +1267,7 @@ def verschil(oud: Monitorstand, nieuw: Monitorstand) -> Verschil:
                     "omschrijving": f"Kans {naam}: {_fmt(o['status'])} → {_fmt(r['status'])}",
                 }
             )
-        for veld, label in (("aantal_woningen", "aantal woningen"), ("doelgroep", "doelgroep")):
+        for veld, label in velden:
             if o[veld] != r[veld]:
                 krows.append(
                     {

@@ -651,6 +651,24 @@ def test_peildata_and_a_kans_that_moves_status(ws: Werkruimte) -> None:
     assert iom.peildata(ws) == [date(2026, 4, 1)]
 
 
+def test_verschil_reports_a_delayed_kans_but_not_years_an_old_stand_lacks(ws: Werkruimte) -> None:
+    eerste = iom.leg_peildatum_vast(ws, peildatum="2026-01-01")
+    k1 = ws.store.get("kansen", "K1")
+    ws.store.update("kansen", "K1", {"opleverjaar": 2028}, versie=k1.versie, gebruiker="t", kanaal="cli")
+    tweede = iom.leg_peildatum_vast(ws, peildatum="2026-04-01")
+    k1 = ws.store.get("kansen", "K1")
+    ws.store.update("kansen", "K1", {"opleverjaar": 2030}, versie=k1.versie, gebruiker="t", kanaal="cli")
+    derde = iom.bereken_monitor(ws, peildatum=date(2026, 7, 1))
+    assert "Kans Hof Hilversum: opleverjaar onbekend → 2028" in list(verschil(eerste, tweede).kansen["omschrijving"])
+    v = verschil(iom.lees_peildatum(ws, "2026-04-01"), derde)
+    assert list(v.kansen["omschrijving"]) == ["Kans Hof Hilversum: opleverjaar 2028 → 2030"]
+    # a stand frozen before kansen had a year: no year is reported as changed
+    oud = tweede.to_dict()
+    oud["kansen"] = [{k: w for k, w in r.items() if k != "opleverjaar"} for r in oud["kansen"]]
+    v_oud = verschil(Monitorstand.from_dict(oud), derde)
+    assert not any("opleverjaar" in o for o in v_oud.kansen["omschrijving"])
+
+
 def test_current_overview_compares_with_last_peildatum(ws: Werkruimte) -> None:
     iom.leg_peildatum_vast(ws, peildatum="2026-01-01")
     k1 = ws.store.get("kansen", "K1")
