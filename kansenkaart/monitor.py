@@ -1029,7 +1029,28 @@ def _kansen_momentopname(kansen: pd.DataFrame | None, codes: pd.Series | None) -
     return _frame(rows, _KANS_KOLOMMEN)
 
 
-def _meldingen(behoefte: pd.DataFrame, tel: pd.DataFrame, sp: Spreiding, bevolking: pd.DataFrame | None) -> list[str]:
+def _over_tijd(kansen: pd.DataFrame, peiljaar: int) -> str | None:
+    """A note on pipeline kansen whose opleverjaar has passed (``None`` when there are none)."""
+    jaar = pd.to_numeric(kansen["opleverjaar"], errors="coerce")
+    laat = kansen[kansen["status"].isin(PIJPLIJN_STATUSSEN) & (jaar < peiljaar).fillna(False).to_numpy(dtype=bool)]
+    if not len(laat):
+        return None
+    namen = sorted(str(n or i) for n, i in zip(laat["naam"], laat["id"], strict=True))
+    lijst = ", ".join(namen[:5]) + (f" en {len(namen) - 5} andere" if len(namen) > 5 else "")
+    return (
+        f"{len(namen)} kans(en) in de pijplijn met een opleverjaar vóór {peiljaar} ({lijst}): "
+        "werk de status of het opleverjaar bij."
+    )
+
+
+def _meldingen(
+    behoefte: pd.DataFrame,
+    tel: pd.DataFrame,
+    sp: Spreiding,
+    bevolking: pd.DataFrame | None,
+    kansen: pd.DataFrame | None = None,
+    peiljaar: int | None = None,
+) -> list[str]:
     out: list[str] = []
     onbekend = behoefte[(behoefte["gemeentecode"] != REGIO) & behoefte["behoefte"].isna()]
     groepen: dict[tuple[str, str], list[str]] = {}
@@ -1046,6 +1067,9 @@ def _meldingen(behoefte: pd.DataFrame, tel: pd.DataFrame, sp: Spreiding, bevolki
     for oorzaak, groep in niet.groupby("reden", sort=True):
         lagen = ", ".join(sorted(set(groep["laag"])))
         out.append(f"{groep['id'].nunique()} object(en) in {lagen} tellen niet mee: {oorzaak}.")
+    laat = _over_tijd(kansen, peiljaar) if kansen is not None and len(kansen) and peiljaar is not None else None
+    if laat:
+        out.append(laat)
     if sp.basis is None:
         out.append(
             "Aantal 75-plussers en 65-plussers per gemeente is onbekend: geen spreidingsindex. "
@@ -1121,6 +1145,7 @@ def bereken_stand(
     sp = spreiding(indicatoren=ind, telling=tel, bevolking=bevolking, gemeenten=gemeenten, regio_naam=regio.naam)
     kansen = lagen.get("kansen")
     kcodes = _gemeentecodes(kansen, gebieden, frozenset(gemeenten)) if kansen is not None and len(kansen) else None
+    momentopname = _kansen_momentopname(kansen, kcodes)
     bron = {f"behoefte: {b}": b for b in sorted({str(x) for x in beh["bron"] if x})}
     bron = {**bron, **(bronnen or {})}
     return Monitorstand(
@@ -1131,9 +1156,9 @@ def bereken_stand(
         gemeenten=gemeenten,
         indicatoren=ind,
         spreiding=sp,
-        kansen=_kansen_momentopname(kansen, kcodes),
+        kansen=momentopname,
         telling=tel,
-        meldingen=tuple(_meldingen(beh, tel, sp, bevolking)),
+        meldingen=tuple(_meldingen(beh, tel, sp, bevolking, momentopname, peildatum.year)),
         bronnen=bron,
         berekend_op=berekend_op or datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         voorbeelddata=voorbeelddata,

@@ -669,6 +669,16 @@ def test_verschil_reports_a_delayed_kans_but_not_years_an_old_stand_lacks(ws: We
     assert not any("opleverjaar" in o for o in v_oud.kansen["omschrijving"])
 
 
+def test_note_on_pipeline_kansen_whose_year_has_passed(ws: Werkruimte) -> None:
+    assert not any("opleverjaar vóór" in m for m in iom.bereken_monitor(ws, peildatum=PEILDATUM).meldingen)
+    for kid, jaar in (("K1", 2024), ("K5", 2025), ("K2", 2023)):  # K2 is gerealiseerd: not overdue
+        k = ws.store.get("kansen", kid)
+        ws.store.update("kansen", kid, {"opleverjaar": jaar}, versie=k.versie, gebruiker="t", kanaal="cli")
+    meldingen = iom.bereken_monitor(ws, peildatum=PEILDATUM).meldingen
+    assert "2 kans(en) in de pijplijn met een opleverjaar vóór 2026 (Hof Hilversum, Naarden nultreden): werk de " \
+        "status of het opleverjaar bij." in meldingen
+
+
 def test_current_overview_compares_with_last_peildatum(ws: Werkruimte) -> None:
     iom.leg_peildatum_vast(ws, peildatum="2026-01-01")
     k1 = ws.store.get("kansen", "K1")
