@@ -159,11 +159,18 @@ class KaartLaag:
         Number of features (decides whether the layer loads at once or by bounding box).
     geometrietype
         ``POINT``, ``MULTIPOLYGON`` or ``GEOMETRY`` (mixed).
+    berekend_op
+        For a computed layer: when it was computed (ISO 8601, UTC), shown in the legend.
+    gewijzigd
+        For the vlekkenplan layers: the categories of voorzieningen that changed since, so the
+        layer is out of date (the legend says so); ``None`` when unknown.
     """
 
     naam: str
     aantal: int = 0
     geometrietype: str = "GEOMETRY"
+    berekend_op: str | None = None
+    gewijzigd: tuple[str, ...] | None = None
 
     @property
     def schema(self) -> Laag:
@@ -425,6 +432,8 @@ def bouw_kaart(info: KaartInfo) -> tuple[folium.Map, dict[str, Any]]:
                 "kleur": LAAGKLEUREN.get(kl.naam, "#3388ff"),
                 "attributie": _attributie_html(kl.naam, voorbeelddata=info.voorbeelddata),
                 "velden": [_veld_config(v) for v in schema.velden],
+                "berekendOp": kl.berekend_op,
+                "gewijzigd": None if kl.gewijzigd is None else list(kl.gewijzigd),
                 **_laden(kl),
             }
         )

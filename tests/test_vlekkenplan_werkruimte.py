@@ -16,6 +16,7 @@ from kansenkaart.demo import bouw_demo
 from kansenkaart.errors import NetworkError, NotFoundError
 from kansenkaart.io.vlekkenplan import (
     bereken_vlekkenplan,
+    vlekkenplan_stand,
     voorzieningen_uit_werkruimte,
     werkruimte_netwerk,
     zone_rond_voorziening,
@@ -194,3 +195,34 @@ def test_unchanged_categories_keep_their_zones(tmp_path: Path, monkeypatch: pyte
     assert "Loopzones ongewijzigd en behouden voor: supermarkt" in res.output and gebouwd[4:] == []
     res = runner.invoke(app, ["vlekkenplan", "--buffer", "30", "--opnieuw", "--workspace", str(pad)])
     assert res.exit_code == 0 and "behouden" not in res.output and gebouwd[4:] == [tuple(CATEGORIEEN)]
+
+
+def test_stand_says_which_categories_changed_since_the_run(tmp_path: Path) -> None:
+    from api.routes.web import kaart_info
+    from kansenkaart.kaart import bouw_kaart
+
+    pad = tmp_path / "demo"
+    bouw_demo(pad)
+    ws = Werkruimte.open(pad)
+    stand = vlekkenplan_stand(ws)
+    assert stand is not None and stand["bereikbaarheid"] == [] and stand["vlekkenplan"] == []
+    assert stand["berekend_op"].endswith("Z")
+
+    voorz = ws.store.read_layer("voorzieningen")
+    i = voorz.index[voorz["categorie"] == "supermarkt"][0]
+    ws.store.replace_layer("voorzieningen", voorz)
+    assert vlekkenplan_stand(ws) == stand  # storing the same voorzieningen again changes nothing
+    voorz.loc[i, "geometry"] = shapely.affinity.translate(voorz.loc[i, "geometry"], 80, 0)
+    ws.store.replace_layer("voorzieningen", voorz)
+    stand = vlekkenplan_stand(ws)
+    assert stand is not None and stand["bereikbaarheid"] == ["supermarkt"] and stand["vlekkenplan"] == ["supermarkt"]
+    lagen = {c["naam"]: c for c in bouw_kaart(kaart_info(ws))[1]["lagen"]}
+    assert lagen["vlekkenplan"]["gewijzigd"] == ["supermarkt"] and lagen["vlekkenplan"]["berekendOp"]
+    assert lagen["kansen"]["gewijzigd"] is None and lagen["kansen"]["berekendOp"] is None
+
+    bereken_vlekkenplan(ws, isochronen_maken=False, threads=1)  # distances anew, zones not
+    stand = vlekkenplan_stand(ws)
+    assert stand is not None and stand["bereikbaarheid"] == [] and stand["vlekkenplan"] == ["supermarkt"]
+    bereken_vlekkenplan(ws, threads=1)
+    stand = vlekkenplan_stand(ws)
+    assert stand is not None and stand["bereikbaarheid"] == [] and stand["vlekkenplan"] == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 import geopandas as gpd
@@ -74,10 +74,23 @@ def kaart_info(werkruimte: Werkruimte, *, basis: str = "", csrf_token: str = "")
     """
     infos = werkruimte.store.layers()
     extents = {i.naam: i.extent for i in infos if i.extent is not None and i.aantal > 0}
+    stand = None
+    if any(i.naam in ("bereikbaarheid", "vlekkenplan") and i.aantal for i in infos):
+        from kansenkaart.io.vlekkenplan import vlekkenplan_stand
+
+        stand = vlekkenplan_stand(werkruimte)
+
+    def _laag(i: Any) -> KaartLaag:
+        if stand is None or i.naam not in ("bereikbaarheid", "vlekkenplan"):
+            return KaartLaag(i.naam, i.aantal, i.geometrietype)
+        gewijzigd = stand.get(i.naam)
+        return KaartLaag(i.naam, i.aantal, i.geometrietype, berekend_op=stand["berekend_op"],
+                         gewijzigd=None if gewijzigd is None else tuple(gewijzigd))
+
     return KaartInfo(
         regio=werkruimte.regio.naam,
         bbox=_extent_crs84(werkruimte, extents),
-        lagen=tuple(KaartLaag(i.naam, i.aantal, i.geometrietype) for i in infos),
+        lagen=tuple(_laag(i) for i in infos),
         gemeenten=tuple((g.code, g.naam) for g in werkruimte.regio.gemeenten),
         voorbeelddata=werkruimte.voorbeelddata,
         api_basis=f"{basis}/api",

@@ -48,6 +48,7 @@ __all__ = [
     "VlekkenplanResultaat",
     "bereken_vlekkenplan",
     "locaties_uit_werkruimte",
+    "vlekkenplan_stand",
     "voorzieningen_uit_werkruimte",
     "werkruimte_netwerk",
     "zone_rond_voorziening",
@@ -272,6 +273,8 @@ def bereken_vlekkenplan(
     vlekken = None
     vorige = _vorige_run(werkruimte)
     zones_per_categorie: dict[str, Any] = dict(vorige.get("zones_per_categorie") or {})
+    posities = _voorzieningen_per_categorie(voorz)
+    voorzieningen_zones = vorige.get("voorzieningen_zones") if not isochronen_maken else posities
     hergebruikt: list[str] = []
     if isochronen_maken:
         afdrukken = {
@@ -314,6 +317,8 @@ def bereken_vlekkenplan(
         "zones": len(vlekken) if vlekken is not None else 0,
         "zones_hergebruikt": hergebruikt,
         "zones_per_categorie": zones_per_categorie,
+        "voorzieningen_afstanden": posities,
+        "voorzieningen_zones": voorzieningen_zones,
     }
     if opslaan:
         meld("Lagen opslaan")
@@ -369,14 +374,57 @@ def zone_vingerafdruk(
     pts = voorzieningen.geometry
     if len(pts) and pts.crs is not None and vn.crs != pts.crs:
         pts = pts.to_crs(vn.crs)
-    xy = shapely.get_coordinates(shapely.point_on_surface(pts.to_numpy())) if len(pts) else np.empty((0, 2))
-    xy = np.round(xy, 3)  # millimetres: a round trip through the store does not change the fingerprint
-    xy = xy[np.lexsort((xy[:, 1], xy[:, 0]))] if len(xy) else xy
     h = hashlib.sha256()
     h.update(netwerk_vingerafdruk(vn).encode())
     h.update(json.dumps([ZONES_VERSIE, [float(b) for b in banden_m], float(buffer_m), float(max_snap_m)]).encode())
-    h.update(np.ascontiguousarray(xy, dtype=np.float64).tobytes())
+    h.update(_posities_hash(pts).encode())
     return h.hexdigest()
+
+
+def _posities_hash(punten: gpd.GeoSeries) -> str:
+    """SHA-256 of point positions, sorted and rounded to the millimetre (order and a store round trip do not matter)."""
+    xy = shapely.get_coordinates(shapely.point_on_surface(punten.to_numpy())) if len(punten) else np.empty((0, 2))
+    xy = np.round(xy, 3)
+    xy = xy[np.lexsort((xy[:, 1], xy[:, 0]))] if len(xy) else xy
+    return hashlib.sha256(np.ascontiguousarray(xy, dtype=np.float64).tobytes()).hexdigest()
+
+
+def _voorzieningen_per_categorie(voorz: gpd.GeoDataFrame) -> dict[str, str]:
+    """Position hash of each category's voorzieningen, as read from the workspace."""
+    return {c: _posities_hash(voorz.geometry[voorz["categorie"] == c]) for c in CATEGORIEEN}
+
+
+def vlekkenplan_stand(werkruimte: Werkruimte) -> dict[str, Any] | None:
+    """When the stored vlekkenplan layers were computed, and which categories changed since.
+
+    Compares the voorzieningen now in the workspace (``voorzieningen`` plus ``zorgcentra``, as a
+    run reads them) with those the last run used, per category. ``None`` when there was no run.
+
+    Returns
+    -------
+    dict or None
+        ``berekend_op`` (ISO time of the last run); ``bereikbaarheid`` and ``vlekkenplan``: the
+        categories whose voorzieningen moved, appeared or disappeared since that layer was
+        computed (empty: up to date; ``None``: unknown, for a run by an earlier release).
+    """
+    vorige = _vorige_run(werkruimte)
+    if not vorige.get("tijdstip"):
+        return None
+    try:
+        nu_ = _voorzieningen_per_categorie(voorzieningen_uit_werkruimte(werkruimte))
+    except (ValidationError, KeyError, ValueError):
+        return {"berekend_op": vorige["tijdstip"], "bereikbaarheid": None, "vlekkenplan": None}
+
+    def _gewijzigd(toen: Any) -> list[str] | None:
+        if not isinstance(toen, dict):
+            return None
+        return [c for c in CATEGORIEEN if c in toen and toen[c] != nu_.get(c)]
+
+    return {
+        "berekend_op": vorige["tijdstip"],
+        "bereikbaarheid": _gewijzigd(vorige.get("voorzieningen_afstanden")),
+        "vlekkenplan": _gewijzigd(vorige.get("voorzieningen_zones")),
+    }
 
 
 def _bewaarde_zones(

@@ -129,6 +129,11 @@ class Omgeving:
 @pytest.fixture(scope="module")
 def omgeving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Omgeving]:
     ws = bouw_kaartwerkruimte(tmp_path_factory.mktemp("kaartbrowser") / "ws")
+    # A vlekkenplan run whose supermarkten have moved since (their position hash differs): the
+    # legend says when it was computed and that it is out of date.
+    ws.store.set_meta("vlekkenplan:laatste_run", json.dumps(
+        {"tijdstip": "2026-11-02T09:30:00Z", "voorzieningen_zones": {"supermarkt": "oud"},
+         "voorzieningen_afstanden": {}}))
     maak_account(ws.pad, GEBRUIKER, rol="beheerder", wachtwoord=WACHTWOORD)
     app = create_app(werkruimte=ws.pad, settings=Settings())
     with server(app) as basis, chromium(breedte=1400, hoogte=900) as driver, \
@@ -204,6 +209,11 @@ def test_toggle_layers_in_the_layer_control(kaart: Omgeving) -> None:
     _vinkje(kaart, "vlekkenplan").click()
     kaart.wacht("return kansenkaart.aantalOpKaart('vlekkenplan') === 3")
     assert "loopafstand 0–100 m" in kaart.js("return document.getElementById('kk-legenda').textContent")
+    blok = "document.querySelector('#kk-legenda [data-laag=vlekkenplan]')"
+    assert kaart.js(f"return {blok}.querySelector('.kk-berekend').textContent").startswith("Berekend op 2 nov 2026")
+    assert kaart.js(f"return {blok}.querySelector('.kk-legenda-verouderd').textContent") == (
+        "Verouderd: de voorzieningen (supermarkt) zijn gewijzigd sinds deze berekening. "
+        "Draai 'kansenkaart vlekkenplan' opnieuw.")
     _vinkje(kaart, "geschiktheid").click()
     kaart.wacht("return kansenkaart.aantalOpKaart('geschiktheid') === 3")
     kleuren = kaart.js("return kansenkaart.lagen.geschiktheid.geojson.getLayers()"

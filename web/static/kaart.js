@@ -513,6 +513,14 @@
         });
         blok.appendChild(lijst);
         blok.appendChild(voorzieningKeuze(l.naam));
+        if (l.berekendOp) {
+          blok.appendChild(el('p', { klasse: 'kk-legenda-sub kk-berekend', tekst: 'Berekend op ' + datumTijd(l.berekendOp) }));
+        }
+        if (l.gewijzigd && l.gewijzigd.length) {
+          blok.appendChild(el('p', { klasse: 'kk-legenda-verouderd', role: 'status',
+            tekst: 'Verouderd: de voorzieningen (' + l.gewijzigd.join(', ') + ') zijn gewijzigd sinds deze ' +
+              'berekening. Draai \'kansenkaart vlekkenplan\' opnieuw.' }));
+        }
       } else if (l.naam === 'geschiktheid') {
         var balk = el('div', { klasse: 'kk-schaal' });
         balk.style.background = 'linear-gradient(to right, ' + cfg.stijl.score.map(function (x) {
