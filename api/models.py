@@ -255,3 +255,9 @@ class WerkruimteInfo(BaseModel):
     voorbeelddata: bool
     lagen: list[dict[str, Any]]
     wandelnetwerk: bool | None = None
+    vlekkenplan: dict[str, Any] | None = Field(
+        default=None,
+        description="Stand van de berekende lagen bereikbaarheid en vlekkenplan: berekend_op (UTC) en per laag de "
+        "categorieën voorzieningen die sindsdien zijn gewijzigd (leeg: actueel; null: onbekend). Null zonder "
+        "berekening.",
+    )

@@ -113,6 +113,22 @@ def test_werkruimte_info(client: TestClient) -> None:
     assert info.regio == "Gooi en Vechtstreek" and info.voorbeelddata is False
     aantallen = {laag["naam"]: laag["aantal"] for laag in info.lagen}
     assert aantallen["kansen"] == 5 and aantallen["voorzieningen"] == 3
+    assert info.vlekkenplan is None  # never computed
+
+
+def test_werkruimte_info_says_whether_the_vlekkenplan_is_current(tmp_path: Path) -> None:
+    import json
+
+    from kansenkaart.io.werkruimte import Werkruimte
+
+    pad = tmp_path / "ws"
+    maak_werkruimte(pad)
+    Werkruimte.open(pad).store.set_meta("vlekkenplan:laatste_run", json.dumps(
+        {"tijdstip": "2026-11-02T09:30:00Z", "voorzieningen_zones": {"supermarkt": "oud"}}))
+    with TestClient(create_app(werkruimte=pad, settings=LEZEN_OPEN)) as c:
+        info = WerkruimteInfo.model_validate(c.get("/api/werkruimte").json())
+    assert info.vlekkenplan == {"berekend_op": "2026-11-02T09:30:00Z", "bereikbaarheid": None,
+                                "vlekkenplan": ["supermarkt"]}
 
 
 # --------------------------------------------------------------------------- collections

@@ -28,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
 
 from api._cache import Leescache
@@ -65,6 +66,7 @@ from kansenkaart.crs import CRS84_URI
 from kansenkaart.errors import ValidationError
 from kansenkaart.io.export import FORMATEN, MEDIATYPES, bestandsnaam, exporteer
 from kansenkaart.io.store import LaagInfo
+from kansenkaart.io.vlekkenplan import vlekkenplan_stand
 from kansenkaart.schemas import LAGEN, Laag
 
 __all__ = ["CONFORMANCE", "GeoJSONResponse", "router"]
@@ -264,6 +266,7 @@ async def werkruimte_info(ctx: ContextDep, gebruiker: GebruikerDep) -> Response:
             "voorbeelddata": ws.voorbeelddata,
             "lagen": lagen,
             "wandelnetwerk": ctx.netwerk.get_or_none() is not None if ctx.netwerk.geladen else None,
+            "vlekkenplan": await run_in_threadpool(vlekkenplan_stand, ws),
         }
     )
 
