@@ -216,6 +216,8 @@ def test_stand_says_which_categories_changed_since_the_run(tmp_path: Path) -> No
     ws.store.replace_layer("voorzieningen", voorz)
     stand = vlekkenplan_stand(ws)
     assert stand is not None and stand["bereikbaarheid"] == ["supermarkt"] and stand["vlekkenplan"] == ["supermarkt"]
+    uit = CliRunner().invoke(app, ["lagen", "--workspace", str(pad)]).output
+    assert "Vlekkenplan verouderd: de voorzieningen (supermarkt) zijn gewijzigd sinds de berekening" in uit
     lagen = {c["naam"]: c for c in bouw_kaart(kaart_info(ws))[1]["lagen"]}
     assert lagen["vlekkenplan"]["gewijzigd"] == ["supermarkt"] and lagen["vlekkenplan"]["berekendOp"]
     assert lagen["kansen"]["gewijzigd"] is None and lagen["kansen"]["berekendOp"] is None
@@ -226,3 +228,4 @@ def test_stand_says_which_categories_changed_since_the_run(tmp_path: Path) -> No
     bereken_vlekkenplan(ws, threads=1)
     stand = vlekkenplan_stand(ws)
     assert stand is not None and stand["bereikbaarheid"] == [] and stand["vlekkenplan"] == []
+    assert "verouderd" not in CliRunner().invoke(app, ["lagen", "--workspace", str(pad)]).output

@@ -56,3 +56,13 @@ def lagen(workspace: Path | None = WorkspaceOption) -> None:
             (info.laatst_gewijzigd or "")[:19].replace("T", " "),
         )
     console.print(table)
+    from kansenkaart.io.vlekkenplan import vlekkenplan_stand
+
+    stand = vlekkenplan_stand(ws)
+    if stand is not None:
+        verouderd = sorted({c for laag in ("bereikbaarheid", "vlekkenplan") for c in (stand.get(laag) or [])})
+        if verouderd:
+            console.print(
+                f"[yellow]Vlekkenplan verouderd: de voorzieningen ({', '.join(verouderd)}) zijn gewijzigd sinds de "
+                "berekening. Draai 'kansenkaart vlekkenplan' opnieuw.[/]"
+            )
