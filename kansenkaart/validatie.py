@@ -1169,26 +1169,15 @@ def valideer_kenmerken(
         if (
             "gemeentecode" in schema.veldnamen
             and not is_gebiedslaag(schema)
-            and typed.get("gemeentecode") is None
             and "gemeentecode" not in problemen
             and zoeker is not None
             and punten[0] is not None
         ):
-            code = zoeker.zoek(punten)[0]
-            if code is not None:
-                typed["gemeentecode"] = code
-        elif (
-            "gemeentecode" in schema.veldnamen
-            and not is_gebiedslaag(schema)
-            and typed.get("gemeentecode") is not None
-            and "gemeentecode" not in problemen
-            and zoeker is not None
-            and punten[0] is not None
-        ):
-            code = str(typed["gemeentecode"])
-            reden = _tegenstrijdige_gemeente(code, punten[0], zoeker.zoek(punten)[0], zoeker, regio)
-            if reden is not None:
-                problemen["gemeentecode"] = reden
+            # The rules of an import row: fill an empty code from the location, refuse one that contradicts it.
+            gemeentefouten: list[Fout] = []
+            _gemeente_regels(typed, gemeentefouten, punten[0], zoeker.zoek(punten)[0], None, zoeker, regio)
+            for f in gemeentefouten:
+                problemen.setdefault(f.veld, f.reden)
     if problemen:
         samenvatting = "; ".join(f"{k}: {v}" for k, v in problemen.items())
         raise ValidationError(
