@@ -47,7 +47,7 @@ import pandas as pd
 import shapely
 
 from api._geojson import FeatureTekst
-from kansenkaart.io.store import GeoPackageStore
+from kansenkaart.io.store import GeoPackageStore, is_ja_nee_kolom, ja_nee
 from kansenkaart.query import ref_labels
 from kansenkaart.schemas import laag as _schema
 
@@ -174,8 +174,8 @@ class Leescache:
                 lijsten = [set(str(x).split(",")) if isinstance(x, str) else set() for x in kolom.tolist()]
                 keep = np.array([any(str(w) in lijst for w in waarden) for lijst in lijsten], dtype=bool)
             else:
-                if pd.api.types.is_bool_dtype(kolom.dtype) or _is_ja_nee(kolom):
-                    waarden = [_ja_nee(w) for w in waarden]
+                if is_ja_nee_kolom(kolom):
+                    waarden = [ja_nee(w) for w in waarden]
                 elif pd.api.types.is_numeric_dtype(kolom.dtype):
                     waarden = [_getal(w) for w in waarden]
                 keep = kolom.isin(waarden).fillna(False).to_numpy(dtype=bool)
@@ -338,21 +338,6 @@ class Leescache:
     def sluit(self) -> None:
         """Close the private connection."""
         self._conn.close()
-
-
-def _is_ja_nee(kolom: pd.Series) -> bool:
-    """An object column that holds only booleans (and gaps): a yes/no field of a derived layer."""
-    if kolom.dtype != object:
-        return False
-    gevuld = kolom.dropna()
-    return len(gevuld) > 0 and all(isinstance(v, bool | np.bool_) for v in gevuld.tolist())
-
-
-def _ja_nee(w: Any) -> Any:
-    """A filter value for a yes/no column, read as the store reads it (``ja``/``nee``, ``true``/``1``)."""
-    if isinstance(w, str):
-        return w.strip().lower() in ("ja", "true", "1", "yes", "waar")
-    return bool(w) if isinstance(w, bool | int | np.bool_ | np.integer) else w
 
 
 def _getal(w: Any) -> Any:

@@ -241,9 +241,7 @@ def _to_sql(v: Any, sqltype: str) -> Any:
     if isinstance(v, np.generic):
         v = v.item()
     if sqltype == "BOOLEAN":
-        if isinstance(v, str):
-            return 1 if v.strip().lower() in ("ja", "true", "1", "yes", "waar") else 0
-        return 1 if bool(v) else 0
+        return 1 if ja_nee(v) else 0
     if isinstance(v, datetime):
         return v.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if isinstance(v, pd.Timestamp):
@@ -268,13 +266,26 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _infer_sql_type(s: pd.Series) -> str:
+def ja_nee(v: Any) -> bool:
+    """A yes/no value as the store reads it: text ``ja``, ``true``, ``1``, ``yes`` or ``waar`` is yes."""
+    if isinstance(v, str):
+        return v.strip().lower() in ("ja", "true", "1", "yes", "waar")
+    return bool(v)
+
+
+def is_ja_nee_kolom(s: pd.Series) -> bool:
+    """A yes/no column: boolean, or object holding only booleans and gaps (pandas keeps those as object)."""
     if pd.api.types.is_bool_dtype(s):
+        return True
+    if s.dtype != object:
+        return False
+    gevuld = s.dropna().tolist()
+    return bool(gevuld) and all(isinstance(v, bool | np.bool_) for v in gevuld)
+
+
+def _infer_sql_type(s: pd.Series) -> str:
+    if is_ja_nee_kolom(s):
         return "BOOLEAN"
-    if s.dtype == object:
-        gevuld = s.dropna().tolist()
-        if gevuld and all(isinstance(v, bool | np.bool_) for v in gevuld):
-            return "BOOLEAN"  # yes/no with gaps (pandas keeps those as object)
     if pd.api.types.is_integer_dtype(s):
         return "INTEGER"
     if pd.api.types.is_float_dtype(s):
